@@ -1,0 +1,95 @@
+/** Turns a parsed header into the index's field values (by DICOM keyword). */
+import type { DataSet, Element } from 'dicom-parser';
+import { parseCharset, CharsetInfo } from './charset';
+import { FIELDS, FieldDef, FieldValues } from './fields';
+import { parseSingleInt, parseSingleNumber, readNumbers, readString, STRING_VRS } from './values';
+
+const PER_FRAME = 'x52009230';
+const SHARED = 'x52009229';
+
+/**
+ * Attributes that enhanced multi-frame objects keep in functional-group macros instead of the top
+ * level: keyword → the macro's sequence tag.
+ */
+const FUNCTIONAL_GROUP: Record<string, string> = {
+  SliceThickness: 'x00289110', // Pixel Measures
+  SpacingBetweenSlices: 'x00289110',
+  PixelSpacing: 'x00289110',
+  VOILUTFunction: 'x00289132', // Frame VOI LUT
+  WindowCenter: 'x00289132',
+  WindowWidth: 'x00289132',
+  RescaleSlope: 'x00289145', // Pixel Value Transformation
+  RescaleIntercept: 'x00289145',
+  ImagePositionPatient: 'x00209113', // Plane Position (Patient)
+  ImageOrientationPatient: 'x00209116', // Plane Orientation (Patient)
+};
+
+export interface Extracted {
+  values: FieldValues;
+  /** The raw SliceThickness text when present but not one positive finite number. */
+  sliceThicknessInvalid: string | null;
+  /** Character set terms we could not map (decoded best effort). */
+  unknownCharsets: string[];
+}
+
+export function extractFields(ds: DataSet, transferSyntax: string | null): Extracted {
+  const csEl = ds.elements.x00080005;
+  const csRaw = csEl ? readString(ds, csEl, 'CS', parseCharset(undefined)) : undefined;
+  const cs = parseCharset(csRaw);
+  const values: FieldValues = {};
+  let sliceThicknessInvalid: string | null = null;
+  for (const def of FIELDS) {
+    if (def.keyword === 'TransferSyntaxUID') {
+      values.TransferSyntaxUID = transferSyntax;
+      continue;
+    }
+    const found = locate(ds, def);
+    if (!found) {
+      values[def.keyword] = null;
+      continue;
+    }
+    const { set, el } = found;
+    const v = convert(set, el, def, cs);
+    values[def.keyword] = v.value;
+    if (def.keyword === 'SliceThickness' && v.raw !== null && v.raw !== '') {
+      if (v.value === null || (v.value as number) <= 0) {
+        sliceThicknessInvalid = v.raw;
+        values.SliceThickness = null;
+      }
+    }
+  }
+  return { values, sliceThicknessInvalid, unknownCharsets: cs.unknown };
+}
+
+/** Finds an attribute: per-frame functional groups, then shared, then the top level. */
+function locate(ds: DataSet, def: FieldDef): { set: DataSet; el: Element } | null {
+  const macro = FUNCTIONAL_GROUP[def.keyword];
+  if (macro) {
+    for (const groups of [PER_FRAME, SHARED]) {
+      const item = firstItem(ds.elements[groups]);
+      const inner = item && firstItem(item.elements[macro]);
+      const el = inner?.elements[def.tag];
+      if (inner && el) return { set: inner, el };
+    }
+  }
+  const el = ds.elements[def.tag];
+  return el ? { set: ds, el } : null;
+}
+
+function firstItem(el: Element | undefined): DataSet | undefined {
+  return el?.items?.[0]?.dataSet;
+}
+
+function convert(ds: DataSet, el: Element, def: FieldDef, cs: CharsetInfo): { value: string | number | null; raw: string | null } {
+  // Trust the file's VR when it has one (explicit VR), else the dictionary's.
+  const vr = el.vr && el.vr !== 'UN' ? el.vr : def.vr;
+  if (STRING_VRS.has(vr) || vr === 'UN') {
+    const raw = readString(ds, el, STRING_VRS.has(vr) ? vr : def.vr, cs);
+    if (def.type === 'real') return { value: parseSingleNumber(raw), raw };
+    if (def.type === 'int') return { value: parseSingleInt(raw), raw };
+    return { value: raw, raw };
+  }
+  const nums = readNumbers(ds, el, vr);
+  if (def.type === 'text') return { value: nums.join('\\'), raw: nums.join('\\') };
+  return { value: nums.length === 1 && Number.isFinite(nums[0]) ? nums[0] : null, raw: nums.join('\\') };
+}

@@ -1,0 +1,82 @@
+/** Reading typed values out of a dicom-parser data set, with the file's character set. */
+import type { DataSet, Element } from 'dicom-parser';
+import { CharsetInfo, decodeText } from './charset';
+
+/** VRs whose text is in the Specific Character Set; all other string VRs are ASCII. */
+const CHARSET_VRS = new Set(['SH', 'LO', 'ST', 'LT', 'UT', 'PN', 'UC']);
+/** VRs whose leading spaces matter. */
+const TEXT_VRS = new Set(['ST', 'LT', 'UT']);
+export const STRING_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
+
+export function elementBytes(ds: DataSet, el: Element): Uint8Array {
+  const start = Math.min(el.dataOffset, ds.byteArray.length);
+  const end = Math.min(el.dataOffset + (el.length === 0xffffffff ? 0 : el.length), ds.byteArray.length);
+  return ds.byteArray.subarray(start, end);
+}
+
+/** The string value of an element (all values, backslash-separated), trimmed of DICOM padding. */
+export function readString(ds: DataSet, el: Element, vr: string, cs: CharsetInfo): string {
+  const bytes = elementBytes(ds, el);
+  const raw = CHARSET_VRS.has(vr) ? decodeText(bytes, cs) : decodeText(bytes, ASCII);
+  return trimDicom(raw, vr);
+}
+
+const ASCII: CharsetInfo = { plain: 'windows-1252', initialG1: '', unknown: [] };
+
+export function trimDicom(s: string, vr: string): string {
+  const end = s.replace(/[\0 ]+$/, '');
+  if (TEXT_VRS.has(vr)) return end;
+  return end
+    .split('\\')
+    .map((v) => v.replace(/^[\0 ]+/, '').replace(/[\0 ]+$/, ''))
+    .join('\\');
+}
+
+/** Binary numeric values of an element, as numbers (all of them). */
+export function readNumbers(ds: DataSet, el: Element, vr: string): number[] {
+  const size = ({ US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8, UV: 8, SV: 8 } as Record<string, number>)[vr];
+  if (!size) return [];
+  const bytes = elementBytes(ds, el);
+  const n = Math.floor(bytes.length / size);
+  const parser = el.parser ?? ds.byteArrayParser;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const pos = el.dataOffset + i * size;
+    switch (vr) {
+      case 'US': out.push(parser.readUint16(ds.byteArray, pos)); break;
+      case 'SS': out.push(parser.readInt16(ds.byteArray, pos)); break;
+      case 'UL': out.push(parser.readUint32(ds.byteArray, pos)); break;
+      case 'SL': out.push(parser.readInt32(ds.byteArray, pos)); break;
+      case 'FL': out.push(parser.readFloat(ds.byteArray, pos)); break;
+      case 'FD': out.push(parser.readDouble(ds.byteArray, pos)); break;
+      default: {
+        // 64-bit integers: read as two 32-bit halves.
+        const lo = parser.readUint32(ds.byteArray, pos);
+        const hi = vr === 'SV' ? parser.readInt32(ds.byteArray, pos + 4) : parser.readUint32(ds.byteArray, pos + 4);
+        const little = parser.readUint16(new Uint8Array([1, 0]), 0) === 1;
+        out.push(little ? hi * 2 ** 32 + lo : lo * 2 ** 32 + hi);
+      }
+    }
+  }
+  return out;
+}
+
+const DS_PATTERN = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** One finite number, or null: `1.25`, ` 1.25`, `1.25E+00` are numbers; `1,25`, `1\2`, `NaN`, `1e400` are not. */
+export function parseSingleNumber(raw: string | null | undefined): number | null {
+  if (raw == null) return null;
+  const t = raw.replace(/^[\0 ]+|[\0 ]+$/g, '');
+  if (!DS_PATTERN.test(t)) return null;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** An integer string (IS), or null. */
+export function parseSingleInt(raw: string | null | undefined): number | null {
+  if (raw == null) return null;
+  const t = raw.replace(/^[\0 ]+|[\0 ]+$/g, '');
+  if (!/^[+-]?\d+$/.test(t)) return null;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : null;
+}

@@ -1,0 +1,199 @@
+/**
+ * Opening, validating and saving the index database (SQLite in WebAssembly through sql.js).
+ * sql.js keeps the database in memory; `save()` writes it whole and atomically (temporary file,
+ * fsync, rename), so a crash at any moment leaves either the old file or the new one.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import initSqlJs, { Database, SqlJsStatic, SqlValue } from 'sql.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema';
+
+let sqlPromise: Promise<SqlJsStatic> | undefined;
+
+/** Loads sql.js once. The wasm is looked for beside the bundle (dist/), then in node_modules. */
+export function loadSqlJs(wasmDir?: string): Promise<SqlJsStatic> {
+  if (!sqlPromise) {
+    const candidates = [wasmDir, __dirname, path.join(__dirname, '..'), path.join(__dirname, '../../dist')].filter(Boolean) as string[];
+    const found = candidates.find((d) => fs.existsSync(path.join(d, 'sql-wasm.wasm')));
+    sqlPromise = initSqlJs(found ? { locateFile: (f: string) => path.join(found, f) } : undefined);
+  }
+  return sqlPromise;
+}
+
+export interface OpenOptions {
+  /** Create a fresh database even if the file exists (Rebuild Index). */
+  rebuild?: boolean;
+  /** Write `.dicom/.gitignore` with `*` beside a database in the default folder. */
+  gitignore?: boolean;
+  wasmDir?: string;
+}
+
+export class IndexDatabase {
+  /** Why the file on disk was not used as it was (moved aside, rebuilt): for the user, no patient data. */
+  readonly warnings: string[] = [];
+  private dirty = false;
+
+  private constructor(
+    readonly file: string,
+    public db: Database,
+  ) {}
+
+  static async open(file: string, opts: OpenOptions = {}): Promise<IndexDatabase> {
+    const SQL = await loadSqlJs(opts.wasmDir);
+    const warnings: string[] = [];
+    let db: Database | undefined;
+    if (!opts.rebuild && fs.existsSync(file)) {
+      const problem = await checkExisting(SQL, file).catch((e) => `cannot be read (${(e as Error).message})`);
+      if (typeof problem === 'string') {
+        const aside = moveAside(file);
+        warnings.push(`The index database ${problem}; ${aside ? `kept it as ${path.basename(aside)} and ` : ''}rebuilt it from scratch.`);
+      } else {
+        db = problem;
+      }
+    }
+    const fresh = !db;
+    if (!db) {
+      db = new SQL.Database();
+      db.exec(SCHEMA_SQL);
+      db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', String(SCHEMA_VERSION), 'created', new Date().toISOString()]);
+    }
+    const idx = new IndexDatabase(file, db);
+    idx.warnings.push(...warnings);
+    idx.dirty = fresh;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (opts.gitignore) {
+      const gi = path.join(path.dirname(file), '.gitignore');
+      if (!fs.existsSync(gi)) fs.writeFileSync(gi, '# Written by DICOM Workspace Index: the index is local, never commit it.\n*\n');
+    }
+    return idx;
+  }
+
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  get isDirty(): boolean {
+    return this.dirty;
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.scalar('SELECT value FROM meta WHERE key = ?', [key]) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.run('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
+    this.dirty = true;
+  }
+
+  /** Rows as objects. */
+  all<T = Record<string, SqlValue>>(sql: string, params: SqlValue[] = []): T[] {
+    const stmt = this.db.prepare(sql);
+    try {
+      stmt.bind(params);
+      const out: T[] = [];
+      while (stmt.step()) out.push(stmt.getAsObject() as T);
+      return out;
+    } finally {
+      stmt.free();
+    }
+  }
+
+  /** Calls `fn` for each row (arrays, in column order) without building a list: for exports. */
+  each(sql: string, params: SqlValue[], fn: (row: SqlValue[]) => void): string[] {
+    const stmt = this.db.prepare(sql);
+    try {
+      stmt.bind(params);
+      const cols = stmt.getColumnNames();
+      while (stmt.step()) fn(stmt.get());
+      return cols;
+    } finally {
+      stmt.free();
+    }
+  }
+
+  scalar(sql: string, params: SqlValue[] = []): SqlValue | undefined {
+    const stmt = this.db.prepare(sql);
+    try {
+      stmt.bind(params);
+      return stmt.step() ? stmt.get()[0] : undefined;
+    } finally {
+      stmt.free();
+    }
+  }
+
+  /**
+   * Writes the database to its file atomically. Note: sql.js's export() closes and reopens the
+   * connection, so statements prepared before a save must be prepared again after it.
+   */
+  save(): void {
+    const bytes = this.db.export();
+    writeAtomic(this.file, bytes);
+    this.dirty = false;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Opens an existing file: the database, or a sentence saying what is wrong with it. */
+async function checkExisting(SQL: SqlJsStatic, file: string): Promise<Database | string> {
+  const bytes = fs.readFileSync(file);
+  if (bytes.length === 0) return 'was empty';
+  if (bytes.subarray(0, 16).toString('latin1') !== 'SQLite format 3\0') return 'is not an SQLite file';
+  let db: Database;
+  try {
+    db = new SQL.Database(bytes);
+  } catch {
+    return 'could not be opened';
+  }
+  try {
+    const ok = db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
+    if (ok !== 'ok') throw new Error('damaged');
+    const version = db.exec("SELECT value FROM meta WHERE key = 'schema_version'")[0]?.values[0]?.[0];
+    if (version !== String(SCHEMA_VERSION)) {
+      db.close();
+      return `has schema version ${version ?? 'none'}, this version needs ${SCHEMA_VERSION}`;
+    }
+    return db;
+  } catch {
+    db.close();
+    return 'is damaged or not an index database';
+  }
+}
+
+function moveAside(file: string): string | null {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const aside = `${file}.corrupt-${stamp}`;
+  try {
+    fs.renameSync(file, aside);
+    return aside;
+  } catch {
+    try {
+      fs.rmSync(file, { force: true });
+    } catch {
+      /* nothing more we can do: the rebuilt index is written over it */
+    }
+    return null;
+  }
+}
+
+/** Write to a temporary file beside the target, flush it, and rename it over the target. */
+export function writeAtomic(file: string, bytes: Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    let off = 0;
+    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}

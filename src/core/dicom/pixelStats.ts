@@ -1,0 +1,91 @@
+/**
+ * The optional pixel summary (what the original Excel script wrote): dimensions, data type and
+ * the mean of the stored values (no rescale, no LUT; all frames and samples). Only for native
+ * (uncompressed) pixel data, deflate included; compressed pixel data says so instead of a mean.
+ */
+import * as fs from 'node:fs';
+import type { FieldValues } from './fields';
+import type { HeaderRead } from './readHeader';
+import type { PixelSummary } from '../db/writer';
+
+const COMPRESSED: Record<string, string> = {
+  '1.2.840.10008.1.2.4.50': 'JPEG baseline',
+  '1.2.840.10008.1.2.4.51': 'JPEG extended',
+  '1.2.840.10008.1.2.4.57': 'JPEG lossless',
+  '1.2.840.10008.1.2.4.70': 'JPEG lossless SV1',
+  '1.2.840.10008.1.2.4.80': 'JPEG-LS lossless',
+  '1.2.840.10008.1.2.4.81': 'JPEG-LS near-lossless',
+  '1.2.840.10008.1.2.4.90': 'JPEG 2000 lossless',
+  '1.2.840.10008.1.2.4.91': 'JPEG 2000',
+  '1.2.840.10008.1.2.5': 'RLE',
+};
+
+export function dataTypeOf(v: FieldValues): string | null {
+  const bits = v.BitsAllocated as number | null;
+  if (bits == null) return null;
+  if (bits === 1) return 'bit';
+  const signed = v.PixelRepresentation === 1;
+  return [8, 16, 32].includes(bits) ? `${signed ? 'int' : 'uint'}${bits}` : `${bits}-bit`;
+}
+
+export async function pixelSummary(filePath: string, h: HeaderRead, v: FieldValues): Promise<PixelSummary | null> {
+  if (!h.pixelData) return null;
+  const dataType = dataTypeOf(v);
+  const dims = `${v.Rows ?? '?'}x${v.Columns ?? '?'}${(v.NumberOfFrames as number) > 1 ? `x${v.NumberOfFrames}` : ''}`;
+  if (h.pixelData.encapsulated) {
+    const name = COMPRESSED[h.transferSyntax ?? ''] ?? 'encapsulated';
+    return { dataType, mean: null, summary: `${dims} ${dataType ?? ''} compressed (${name}): no mean`.replace(/\s+/g, ' ') };
+  }
+  const bits = v.BitsAllocated as number | null;
+  if (!bits || ![1, 8, 16, 32].includes(bits)) return { dataType, mean: null, summary: `${dims}: unsupported BitsAllocated` };
+  const declared = h.pixelData.length ?? 0;
+  const count =
+    Math.max(1, Number(v.Rows) || 0) * Math.max(1, Number(v.Columns) || 0) * Math.max(1, Number(v.NumberOfFrames) || 1) * Math.max(1, Number(v.SamplesPerPixel) || 1);
+  const wantBytes = Math.min(declared, bits === 1 ? Math.ceil(count / 8) : count * (bits / 8));
+  const littleEndian = h.transferSyntax !== '1.2.840.10008.1.2.2';
+  const signed = v.PixelRepresentation === 1;
+  let sum = 0;
+  let n = 0;
+  const consume = (chunk: Uint8Array) => {
+    const dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (bits === 1) {
+      for (let i = 0; i < chunk.length; i++) for (let b = 0; b < 8 && n < count; b++, n++) sum += (chunk[i] >> b) & 1;
+    } else if (bits === 8) {
+      for (let i = 0; i < chunk.length; i++) sum += signed ? dv.getInt8(i) : chunk[i];
+      n += chunk.length;
+    } else if (bits === 16) {
+      for (let i = 0; i + 1 < chunk.length; i += 2) sum += signed ? dv.getInt16(i, littleEndian) : dv.getUint16(i, littleEndian);
+      n += chunk.length >> 1;
+    } else {
+      for (let i = 0; i + 3 < chunk.length; i += 4) sum += signed ? dv.getInt32(i, littleEndian) : dv.getUint32(i, littleEndian);
+      n += chunk.length >> 2;
+    }
+  };
+  const unit = bits === 1 ? 1 : bits / 8;
+  if (h.transferSyntax === '1.2.840.10008.1.2.1.99' && h.dataSet) {
+    const end = Math.min(h.dataSet.byteArray.length, h.pixelData.offset + wantBytes);
+    consume(h.dataSet.byteArray.subarray(h.pixelData.offset, end - ((end - h.pixelData.offset) % unit)));
+  } else {
+    const fh = await fs.promises.open(filePath, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      let pos = h.pixelData.offset;
+      let left = wantBytes;
+      while (left > 0) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, left), pos);
+        if (bytesRead <= 0) break;
+        const usable = bytesRead - (bytesRead % unit);
+        consume(buf.subarray(0, usable));
+        if (usable < bytesRead) break;
+        pos += bytesRead;
+        left -= bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  const mean = n > 0 ? sum / n : null;
+  return { dataType, mean, summary: `${dims} ${dataType}${mean === null ? '' : `, mean ${round(mean)}`}` };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,0 +1,257 @@
+/**
+ * Indexes a root folder into its database, incrementally: scan, compare with the `files` table,
+ * read only new or changed files, forget deleted ones. Reads overlap with parsing (several reads in
+ * flight), writes go in transactions of a batch, saves are periodic and atomic. Cancelling (an
+ * AbortSignal) commits what was read and saves: the index stays consistent and usable.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { extractFields } from './dicom/extract';
+import { pixelSummary } from './dicom/pixelStats';
+import { DEFAULT_LIMITS, readHeader, ReadLimits } from './dicom/readHeader';
+import { IndexDatabase } from './db/database';
+import { FileRecord, IndexWriter } from './db/writer';
+import { acquireLock } from './lock';
+import { Candidate, scanFolder } from './scan/scanner';
+import { statCandidates } from './scan/statPaths';
+import type { FieldValues } from './dicom/fields';
+
+export const DEFAULT_DB_RELATIVE = '.dicom/index.sqlite';
+
+export interface IndexOptions {
+  /** Database file; default `<root>/.dicom/index.sqlite`. */
+  dbPath?: string;
+  include?: string[];
+  exclude?: string[];
+  sniffExtensionless?: boolean;
+  pixelStats?: boolean;
+  /** When false, PatientName/PatientBirthDate are never stored and PatientID is a salted hash. */
+  storePatientIdentity?: boolean;
+  /** Throw the database away first. */
+  rebuild?: boolean;
+  /** Only these relative paths (watcher updates): re-read them, forget the missing ones. */
+  only?: string[];
+  signal?: AbortSignal;
+  onProgress?: (p: IndexProgress) => void;
+  /** Diagnostics (counts, timings, never tag values). */
+  log?: (message: string) => void;
+  concurrency?: number;
+  limits?: ReadLimits;
+  /** Save at least this often during a long run (ms). */
+  saveEveryMs?: number;
+}
+
+export interface IndexProgress {
+  phase: 'scan' | 'read' | 'save';
+  done: number;
+  total: number;
+}
+
+export interface IndexResult {
+  root: string;
+  dbPath: string;
+  cancelled: boolean;
+  candidates: number;
+  read: number;
+  unchanged: number;
+  removed: number;
+  counts: { ok: number; partial: number; error: number; not_dicom: number };
+  warnings: string[];
+  durationMs: number;
+}
+
+export function defaultDbPath(root: string): string {
+  return path.join(root, DEFAULT_DB_RELATIVE);
+}
+
+export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Promise<IndexResult> {
+  const t0 = Date.now();
+  const root = path.resolve(rootIn);
+  const dbPath = path.resolve(opts.dbPath ?? defaultDbPath(root));
+  const log = opts.log ?? (() => undefined);
+  fs.mkdirSync(path.dirname(dbPath), { recursive: true });
+  const lock = acquireLock(dbPath);
+  try {
+    const idx = await IndexDatabase.open(dbPath, { rebuild: opts.rebuild, gitignore: dbPath === defaultDbPath(root) });
+    try {
+      return await run(idx, root, dbPath, opts, log, t0);
+    } finally {
+      idx.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+async function run(idx: IndexDatabase, root: string, dbPath: string, opts: IndexOptions, log: (m: string) => void, t0: number): Promise<IndexResult> {
+  const warnings = [...idx.warnings];
+  warnings.forEach((w) => log(w));
+  const identity = opts.storePatientIdentity !== false;
+  const settingsKey = JSON.stringify({ identity, pixel: !!opts.pixelStats, include: opts.include ?? [], exclude: opts.exclude ?? [], sniff: opts.sniffExtensionless !== false });
+  const previous = idx.getMeta('settings');
+  let forceRereadAll = false;
+  if (previous !== undefined && previous !== settingsKey) {
+    // Settings that change what is stored (identity, pixel stats, globs): re-read everything.
+    forceRereadAll = true;
+    log('index settings changed since the last run: re-reading every file');
+  }
+  idx.setMeta('settings', settingsKey);
+  idx.setMeta('root', root);
+  const salt = identity ? '' : (idx.getMeta('patient_salt') ?? newSalt(idx));
+  const writer = new IndexWriter(idx);
+  const report = throttle(opts.onProgress);
+  const signal = opts.signal;
+  const counts = { ok: 0, partial: 0, error: 0, not_dicom: 0 };
+
+  // 1. Scan (or take the given paths).
+  const tScan = Date.now();
+  const relIndexDir = path.relative(root, path.dirname(dbPath)).split(path.sep).join('/');
+  let candidates: Candidate[];
+  const known = writer.knownFiles();
+  let toForget: number[] = [];
+  if (opts.only) {
+    const res = await statCandidates(root, opts.only);
+    candidates = res.present;
+    toForget = res.missing.map((p) => known.get(p)?.id).filter((id): id is number => id !== undefined);
+  } else {
+    const scan = await scanFolder(root, {
+      include: opts.include,
+      exclude: opts.exclude,
+      sniffExtensionless: opts.sniffExtensionless,
+      indexDir: relIndexDir,
+      signal,
+      onProgress: (n) => report({ phase: 'scan', done: n, total: 0 }),
+    });
+    candidates = scan.candidates;
+    for (const d of scan.unreadableDirs) warnings.push(`a folder could not be listed (${d.reason})`);
+    if (!signal?.aborted) {
+      const present = new Set(candidates.map((c) => c.relPath));
+      for (const [p, k] of known) if (!present.has(p)) toForget.push(k.id);
+    }
+  }
+  log(`scan: ${candidates.length} candidate files in ${Date.now() - tScan} ms`);
+
+  // 2. Compare with what the index holds.
+  const toRead = forceRereadAll
+    ? candidates
+    : candidates.filter((c) => {
+        const k = known.get(c.relPath);
+        return !k || k.size !== c.size || k.mtimeMs !== Math.round(c.mtimeMs);
+      });
+  const unchanged = candidates.length - toRead.length;
+  if (toForget.length) {
+    writer.begin();
+    writer.remove(toForget);
+    writer.commit();
+  }
+
+  // 3. Read what changed, several reads in flight, writing in batches.
+  const tRead = Date.now();
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const concurrency = Math.max(1, opts.concurrency ?? 8);
+  const saveEvery = opts.saveEveryMs ?? 30_000;
+  let lastSave = Date.now();
+  let lastCommit = Date.now();
+  let done = 0;
+  let next = 0;
+  writer.begin();
+  const inFlight: Promise<FileRecord>[] = [];
+  const launch = () => {
+    const c = toRead[next++];
+    inFlight.push(readOne(root, c, opts.pixelStats === true, limits));
+  };
+  while ((next < toRead.length || inFlight.length) && !signal?.aborted) {
+    while (inFlight.length < concurrency && next < toRead.length) launch();
+    const rec = await inFlight.shift()!;
+    if (!identity && rec.values) anonymise(rec.values, salt);
+    writer.write(rec);
+    counts[rec.status]++;
+    done++;
+    report({ phase: 'read', done, total: toRead.length });
+    if (done % 2000 === 0 || Date.now() - lastCommit > 2000) {
+      writer.commit();
+      lastCommit = Date.now();
+      if (Date.now() - lastSave > saveEvery) {
+        report({ phase: 'save', done, total: toRead.length });
+        writer.invalidateStatements();
+        idx.save();
+        lastSave = Date.now();
+      }
+      writer.begin();
+    }
+  }
+  // Let reads already started finish quietly (their files stay as they were in the index).
+  await Promise.allSettled(inFlight);
+  writer.commit();
+  writer.invalidateStatements();
+  const cancelled = !!signal?.aborted;
+  log(`read: ${done} files in ${Date.now() - tRead} ms (${unchanged} unchanged, ${toForget.length} removed)${cancelled ? ', cancelled' : ''}`);
+
+  // 4. Save.
+  const tSave = Date.now();
+  if (cancelled) idx.setMeta('incomplete', 'true');
+  else idx.setMeta('incomplete', 'false');
+  idx.setMeta('last_indexed', new Date().toISOString());
+  report({ phase: 'save', done, total: toRead.length });
+  idx.save();
+  log(`save: ${Date.now() - tSave} ms`);
+  return {
+    root,
+    dbPath,
+    cancelled,
+    candidates: candidates.length,
+    read: done,
+    unchanged,
+    removed: toForget.length,
+    counts,
+    warnings,
+    durationMs: Date.now() - t0,
+  };
+}
+
+async function readOne(root: string, c: Candidate, pixelStats: boolean, limits: ReadLimits): Promise<FileRecord> {
+  const abs = path.join(root, c.relPath);
+  const h = await readHeader(abs, limits);
+  const rec: FileRecord = { relPath: c.relPath, size: h.size || c.size, mtimeMs: h.mtimeMs || c.mtimeMs, status: h.status, error: h.error };
+  if (h.dataSet && (h.status === 'ok' || h.status === 'partial')) {
+    try {
+      const ex = extractFields(h.dataSet, h.transferSyntax);
+      rec.values = ex.values;
+      rec.sliceThicknessInvalid = ex.sliceThicknessInvalid;
+      if (pixelStats) rec.pixel = await pixelSummary(abs, h, ex.values).catch((e) => ({ dataType: null, mean: null, summary: `pixel data unreadable (${(e as Error).message})` }));
+    } catch (e) {
+      rec.status = 'error';
+      rec.error = `header unreadable (${(e as Error).message.split('\n')[0].slice(0, 200)})`;
+      rec.values = undefined;
+    }
+  }
+  return rec;
+}
+
+function newSalt(idx: IndexDatabase): string {
+  const salt = crypto.randomBytes(16).toString('hex');
+  idx.setMeta('patient_salt', salt);
+  return salt;
+}
+
+/** Removes identity: no name or birth date, PatientID as a salted hash that still groups a patient. */
+export function anonymise(v: FieldValues, salt: string): void {
+  v.PatientName = null;
+  v.PatientBirthDate = null;
+  if (v.PatientID) v.PatientID = 'anon-' + crypto.createHash('sha256').update(salt).update('\0').update(String(v.PatientID)).digest('hex').slice(0, 16);
+}
+
+function throttle(fn: ((p: IndexProgress) => void) | undefined): (p: IndexProgress) => void {
+  if (!fn) return () => undefined;
+  let last = 0;
+  let lastPhase = '';
+  return (p) => {
+    const now = Date.now();
+    if (p.phase !== lastPhase || now - last >= 100 || p.done === p.total) {
+      last = now;
+      lastPhase = p.phase;
+      fn(p);
+    }
+  };
+}

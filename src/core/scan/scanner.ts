@@ -1,0 +1,107 @@
+/**
+ * Finds candidate files under a root: names ending in `.dcm` (any case), and, when asked, files
+ * with no extension whose bytes 128–131 are `DICM` (DICOMDIR-style layouts). Symbolic links are
+ * never followed, so a link to `.` or `..` or a cycle cannot loop the walk.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+
+export interface ScanOptions {
+  include?: string[];
+  exclude?: string[];
+  /** Also take extension-less files that carry the DICM marker. Default true. */
+  sniffExtensionless?: boolean;
+  /** Folder names never entered (besides `.git`, `node_modules`). */
+  skipDirs?: string[];
+  /** Relative folder holding the index itself, skipped. */
+  indexDir?: string;
+  signal?: AbortSignal;
+  onProgress?: (found: number) => void;
+}
+
+export interface Candidate {
+  relPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface ScanResult {
+  candidates: Candidate[];
+  /** Folders that could not be listed, with the reason (relative paths). */
+  unreadableDirs: { relPath: string; reason: string }[];
+}
+
+const ALWAYS_SKIP = new Set(['.git', 'node_modules', '.dicom']);
+
+export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<ScanResult> {
+  const include = opts.include?.length ? picomatch(opts.include, { dot: true }) : null;
+  const exclude = opts.exclude?.length ? picomatch(opts.exclude, { dot: true }) : null;
+  const skip = new Set([...ALWAYS_SKIP, ...(opts.skipDirs ?? [])]);
+  const sniff = opts.sniffExtensionless !== false;
+  const candidates: Candidate[] = [];
+  const unreadableDirs: ScanResult['unreadableDirs'] = [];
+  const stack: string[] = [''];
+  let lastReport = 0;
+  while (stack.length) {
+    if (opts.signal?.aborted) break;
+    const rel = stack.pop()!;
+    const abs = rel ? path.join(root, rel) : root;
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(abs, { withFileTypes: true });
+    } catch (e) {
+      unreadableDirs.push({ relPath: rel, reason: (e as NodeJS.ErrnoException).code ?? 'unreadable' });
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+    const files: string[] = [];
+    for (const e of entries) {
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (skip.has(e.name) || childRel === opts.indexDir) continue;
+        if (exclude && exclude(childRel + '/')) continue;
+        stack.push(childRel);
+      } else if (e.isFile()) {
+        if (exclude && exclude(childRel)) continue;
+        if (include && !include(childRel)) continue;
+        if (/\.dcm$/i.test(e.name)) files.push(childRel);
+        else if (sniff && !e.name.includes('.') && (await hasDicmMarker(path.join(root, childRel)))) files.push(childRel);
+      }
+      // Symbolic links, sockets, FIFOs and devices are not followed or read.
+    }
+    for (const f of files.reverse()) {
+      try {
+        const st = await fs.promises.stat(path.join(root, f));
+        if (st.isFile()) candidates.push({ relPath: f, size: st.size, mtimeMs: Math.round(st.mtimeMs) });
+      } catch {
+        // Gone between listing and stat: it is simply not there.
+      }
+    }
+    if (opts.onProgress && candidates.length - lastReport >= 500) {
+      lastReport = candidates.length;
+      opts.onProgress(candidates.length);
+    }
+  }
+  return { candidates, unreadableDirs };
+}
+
+async function hasDicmMarker(file: string): Promise<boolean> {
+  let fh: fs.promises.FileHandle | undefined;
+  try {
+    fh = await fs.promises.open(file, 'r');
+    const buf = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(buf, 0, 4, 128);
+    return bytesRead === 4 && buf.toString('latin1') === 'DICM';
+  } catch {
+    return false;
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Is this relative path a candidate by name alone (for watchers)? */
+export function isCandidateName(relPath: string): boolean {
+  const base = relPath.slice(relPath.lastIndexOf('/') + 1);
+  return /\.dcm$/i.test(base) || !base.includes('.');
+}

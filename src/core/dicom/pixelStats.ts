@@ -84,6 +84,10 @@ export async function pixelSummary(filePath: string, h: HeaderRead, v: FieldValu
       await fh.close();
     }
   }
+  const expectedValues = bits === 1 ? count : Math.floor(wantBytes / unit);
+  if (n < expectedValues) {
+    return { dataType, mean: null, summary: `${dims} ${dataType}: pixel data truncated (${n} of ${expectedValues} values), no mean` };
+  }
   const mean = n > 0 ? sum / n : null;
   return { dataType, mean, summary: `${dims} ${dataType}${mean === null ? '' : `, mean ${round(mean)}`}` };
 }

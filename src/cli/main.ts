@@ -1,0 +1,217 @@
+/**
+ * dicom-index: the headless face of the core, for pipelines and big datasets.
+ *   dicom-index index <folder> [--db FILE] [--pixel-stats] [--include GLOB]... [--exclude GLOB]...
+ *   dicom-index stats <db> [--json]
+ *   dicom-index export <db> --csv FILE | --xlsx FILE
+ *   dicom-index tags <file> [--json]
+ * Never prints patient data, except the tags of a file the user asked to see.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import { indexFolder, defaultDbPath, IndexProgress } from '../core/indexer';
+import { IndexDatabase } from '../core/db/database';
+import { computeStats } from '../core/stats';
+import { readFileTags } from '../core/tags';
+import { IndexBusyError } from '../core/lock';
+import { formatStatsTable, formatTagsTable, formatIndexSummary } from './format';
+
+const VERSION = '0.1.0';
+
+const USAGE = `dicom-index ${VERSION}: index a folder of DICOM files into SQLite
+
+Usage:
+  dicom-index index <folder> [--db FILE] [--pixel-stats] [--include GLOB]... [--exclude GLOB]...
+                             [--no-sniff] [--rebuild] [--no-patient-identity] [--json]
+  dicom-index stats <db> [--json]
+  dicom-index export <db> --csv FILE
+  dicom-index export <db> --xlsx FILE
+  dicom-index tags <file> [--json]
+
+index    Index (incrementally) the .dcm files under <folder>, and extension-less files that
+         carry the DICM marker (unless --no-sniff). Default database: <folder>/.dicom/index.sqlite.
+         --pixel-stats reads the pixel data for a mean of the stored values (slow: every byte).
+         --no-patient-identity stores no PatientName/BirthDate and a salted hash of PatientID.
+stats    Summary statistics of an index (a table, or JSON with --json).
+export   Every indexed file as CSV, or an Excel workbook (Instances, Series, Studies, Summary, Problems).
+tags     Every element of one file's header.
+
+Exit status: 0 when the run completed (unreadable files are counted, not fatal), 1 on an error,
+2 on a bad argument, 130 when interrupted (the index is saved and consistent).`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  try {
+    switch (command) {
+      case 'index':
+        return await cmdIndex(rest);
+      case 'stats':
+        return await cmdStats(rest);
+      case 'export':
+        return await cmdExport(rest);
+      case 'tags':
+        return await cmdTags(rest);
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith?.('ERR_PARSE_ARGS')) {
+      process.stderr.write(`dicom-index: ${(e as Error).message}\nRun 'dicom-index --help' for usage.\n`);
+      return 2;
+    }
+    if (e instanceof IndexBusyError) {
+      process.stderr.write(`dicom-index: ${e.message}; try again when it has finished.\n`);
+      return 1;
+    }
+    process.stderr.write(`dicom-index: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  return parseArgs({ args, options, allowPositionals: true, strict: true });
+}
+
+function onePositional(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length}`);
+  return positionals[0];
+}
+
+async function cmdIndex(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    db: { type: 'string' },
+    'pixel-stats': { type: 'boolean' },
+    include: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
+    'no-sniff': { type: 'boolean' },
+    rebuild: { type: 'boolean' },
+    'no-patient-identity': { type: 'boolean' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
+  const root = path.resolve(onePositional(positionals, 'folder'));
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(root);
+  } catch (e) {
+    throw new Error(`cannot read folder ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`${root} is not a folder`);
+  try {
+    fs.readdirSync(root);
+  } catch (e) {
+    throw new Error(`cannot read folder ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ninterrupted: saving what was read (press Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const tty = process.stderr.isTTY && !values.quiet;
+  const progress = tty ? (p: IndexProgress) => process.stderr.write(`\r\x1b[K${progressLine(p)}`) : undefined;
+  try {
+    const result = await indexFolder(root, {
+      dbPath: values.db ? path.resolve(values.db as string) : defaultDbPath(root),
+      pixelStats: !!values['pixel-stats'],
+      include: values.include as string[] | undefined,
+      exclude: values.exclude as string[] | undefined,
+      sniffExtensionless: !values['no-sniff'],
+      rebuild: !!values.rebuild,
+      storePatientIdentity: !values['no-patient-identity'],
+      signal: controller.signal,
+      onProgress: progress,
+    });
+    if (tty) process.stderr.write('\r\x1b[K');
+    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+    process.stdout.write((values.json ? JSON.stringify(result) : formatIndexSummary(result)) + '\n');
+    return result.cancelled ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function progressLine(p: IndexProgress): string {
+  if (p.phase === 'scan') return `scanning: ${p.done.toLocaleString('en-US')} candidate files`;
+  if (p.phase === 'save') return 'saving the index…';
+  const pct = p.total ? Math.floor((100 * p.done) / p.total) : 100;
+  return `reading headers: ${p.done.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')} (${pct}%)`;
+}
+
+async function openExisting(file: string): Promise<IndexDatabase> {
+  const abs = path.resolve(file);
+  if (!fs.existsSync(abs)) throw new Error(`no index database at ${abs} (run 'dicom-index index <folder>' first)`);
+  const idx = await IndexDatabase.open(abs);
+  if (idx.warnings.length) {
+    idx.close();
+    throw new Error(`${abs} is not a usable index database: ${idx.warnings.join(' ')}`);
+  }
+  return idx;
+}
+
+async function cmdStats(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+  const idx = await openExisting(onePositional(positionals, 'database file'));
+  try {
+    const stats = computeStats(idx);
+    process.stdout.write((values.json ? JSON.stringify(stats) : formatStatsTable(stats)) + '\n');
+    return 0;
+  } finally {
+    idx.close();
+  }
+}
+
+async function cmdExport(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { csv: { type: 'string' }, xlsx: { type: 'string' } });
+  const dbFile = onePositional(positionals, 'database file');
+  if (!values.csv === !values.xlsx) throw new UsageError('give exactly one of --csv FILE or --xlsx FILE');
+  const idx = await openExisting(dbFile);
+  try {
+    const exporter = await import('../core/export');
+    const out = path.resolve((values.csv ?? values.xlsx) as string);
+    const t0 = Date.now();
+    const r = values.csv ? await exporter.exportCsv(idx, out) : await exporter.exportXlsx(idx, out);
+    process.stdout.write(`Wrote ${r.rows.toLocaleString('en-US')} rows to ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    return 0;
+  } finally {
+    idx.close();
+  }
+}
+
+async function cmdTags(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, full: { type: 'boolean' } });
+  const file = path.resolve(onePositional(positionals, 'file'));
+  const tags = await readFileTags(file, values.full ? { maxValueLength: 10_000 } : undefined);
+  if (values.json) {
+    process.stdout.write(JSON.stringify(tags) + '\n');
+  } else {
+    if (tags.error) process.stderr.write(`${tags.status}: ${tags.error}\n`);
+    process.stdout.write(formatTagsTable(tags.rows) + '\n');
+  }
+  return tags.status === 'ok' || tags.status === 'partial' ? 0 : 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`dicom-index: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

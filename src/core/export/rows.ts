@@ -1,0 +1,117 @@
+/**
+ * What both exports share: the column list, reading `file_rows` in batches, and writing through a
+ * temporary file that is renamed over the target only when complete.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SqlValue } from 'sql.js';
+import { IndexDatabase } from '../db/database';
+import { FIELDS, PIXEL_FIELDS } from '../dicom/fields';
+
+export interface ExportOptions {
+  /** Abort to stop: the target is left as it was and the temporary file removed. */
+  signal?: AbortSignal;
+  /** Rows written so far, of `total`. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ExportResult {
+  /** Data rows written (one per candidate file; the workbook's other sheets are not counted). */
+  rows: number;
+}
+
+/**
+ * The columns of the CSV export and of the workbook's Instances sheet, in order: the file, its
+ * status, the DICOM keyword columns (FIELDS order), then the extras. Every name is a column of the
+ * `file_rows` view.
+ */
+export const EXPORT_COLUMNS: readonly string[] = Object.freeze([
+  'path',
+  'status',
+  ...FIELDS.map((d) => d.keyword),
+  'error',
+  'size',
+  ...PIXEL_FIELDS,
+]);
+
+/**
+ * Columns whose values are numbers, or numbers written as text (DS/IS multi-values such as
+ * ImagePositionPatient `-125\-125\100`): a plain decimal there is data, not a formula.
+ */
+export const DECIMAL_COLUMNS: ReadonlySet<string> = new Set([
+  'size',
+  'PixelMean',
+  ...FIELDS.filter((d) => d.type !== 'text' || d.vr === 'DS' || d.vr === 'IS').map((d) => d.keyword),
+]);
+
+const BATCH = 1000;
+
+/**
+ * Streams rows of `file_rows` (`columns`, ordered by path, filtered by `where`) in batches.
+ *
+ * The ordered file ids are read first; each batch is then a fresh, fully stepped query. No
+ * statement stays open across an `await`, so an index save happening meanwhile (sql.js's export()
+ * frees every prepared statement) cannot break the export. A file removed meanwhile is skipped.
+ */
+export function orderedFileIds(idx: IndexDatabase, where = ''): number[] {
+  const ids: number[] = [];
+  idx.each(`SELECT file_id FROM file_rows ${where ? `WHERE ${where}` : ''} ORDER BY path`, [], (r) => ids.push(r[0] as number));
+  return ids;
+}
+
+export async function* fileRowBatches(idx: IndexDatabase, ids: readonly number[], columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SqlValue[][]> {
+  const select = columns.map((c) => `"${c}"`).join(', ');
+  for (let start = 0; start < ids.length; start += BATCH) {
+    signal?.throwIfAborted();
+    const batch = ids.slice(start, start + BATCH);
+    const byId = new Map<number, SqlValue[]>();
+    idx.each(`SELECT file_id, ${select} FROM file_rows WHERE file_id IN (${batch.map(() => '?').join(',')})`, batch, (r) => byId.set(r[0] as number, r.slice(1)));
+    const rows: SqlValue[][] = [];
+    for (const id of batch) {
+      const r = byId.get(id);
+      if (r) rows.push(r);
+    }
+    yield rows;
+  }
+}
+
+/**
+ * Runs `write(tmp)` on a temporary file beside `file`, flushes it to disk and renames it over
+ * `file`. On any error (cancellation included) the temporary file is removed and the error rethrown.
+ */
+export async function writeViaTemp<T>(file: string, write: (tmp: string) => Promise<T>): Promise<T> {
+  const dir = path.dirname(path.resolve(file));
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    const result = await write(tmp);
+    const fd = fs.openSync(tmp, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try {
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES')
+        throw new Error(`Could not replace ${file} (${code}): is it open in another program?`, { cause: e });
+      throw e;
+    }
+    return result;
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Waits for a write stream to close after destroying it (so its file can be removed on Windows). */
+export function destroyAndWait(stream: fs.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.closed) return resolve();
+    stream.once('close', () => resolve());
+    stream.on('error', () => undefined);
+    stream.destroy();
+  });
+}

@@ -1,0 +1,270 @@
+/**
+ * Excel export through exceljs's streaming writer: rows are committed as they are produced, so a
+ * 244,000-file index never sits in memory as a workbook. Sheets:
+ *   Instances  every candidate file, the CSV's columns (EXPORT_COLUMNS), autofilter
+ *   Series     one row per series: images, distinct slice thicknesses / spacings / matrix sizes
+ *   Studies    one row per study: series and image counts
+ *   Summary    key/value rows of computeStats()
+ *   Problems   every file whose status is not ok, with the reason
+ * Every string cell goes through the cells.ts guards (formula prefix, controls, 32,767-char limit).
+ * Written to a temporary file, renamed when complete; an abort leaves the target untouched.
+ */
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as ExcelJS from 'exceljs';
+import type { SqlValue } from 'sql.js';
+import { IndexDatabase } from '../db/database';
+import { computeStats, Stats } from '../stats';
+import { safeValue } from './cells';
+import { DECIMAL_COLUMNS, destroyAndWait, EXPORT_COLUMNS, ExportOptions, ExportResult, fileRowBatches, orderedFileIds, writeViaTemp } from './rows';
+
+/** Excel's rows per sheet, header included; a longer table continues on "<name> (2)". */
+const MAX_SHEET_ROWS = 1_048_576;
+
+export const XLSX_SHEETS = ['Instances', 'Series', 'Studies', 'Summary', 'Problems'] as const;
+export const SERIES_SHEET_COLUMNS = [
+  'PatientID',
+  'StudyInstanceUID',
+  'StudyDate',
+  'SeriesInstanceUID',
+  'SeriesNumber',
+  'Modality',
+  'SeriesDescription',
+  'images',
+  'SliceThickness',
+  'SpacingBetweenSlices',
+  'Rows x Columns',
+  'Manufacturer',
+] as const;
+export const STUDY_SHEET_COLUMNS = ['PatientID', 'PatientName', 'StudyInstanceUID', 'StudyDate', 'StudyDescription', 'series', 'images'] as const;
+export const PROBLEM_SHEET_COLUMNS = ['path', 'status', 'error'] as const;
+
+function columnWidth(name: string): number {
+  if (name === 'path') return 60;
+  if (name === 'error' || name === 'PixelSummary' || name === 'Item') return 40;
+  if (name.endsWith('UID')) return 44;
+  if (/Description|Name|Kernel|ImageType|Orientation|Position/.test(name)) return 28;
+  return Math.min(30, Math.max(10, name.length + 3));
+}
+
+type Cell = SqlValue | undefined;
+
+/** A sheet with a bold, frozen header row that continues on a new sheet past Excel's row limit. */
+class TableSheet {
+  private ws!: ExcelJS.Worksheet;
+  private part = 0;
+  private rowsInPart = 0;
+  rows = 0;
+
+  constructor(
+    private readonly wb: ExcelJS.stream.xlsx.WorkbookWriter,
+    private readonly name: string,
+    private readonly columns: readonly string[],
+    private readonly opts: { autoFilter?: boolean; freezeFirstColumn?: boolean; decimal?: ReadonlySet<string> } = {},
+  ) {
+    this.open();
+  }
+
+  private open(): void {
+    this.part++;
+    const name = this.part === 1 ? this.name : `${this.name} (${this.part})`;
+    this.ws = this.wb.addWorksheet(name, {
+      views: [{ state: 'frozen', ySplit: 1, xSplit: this.opts.freezeFirstColumn ? 1 : 0 }],
+    });
+    this.ws.columns = this.columns.map((c) => ({ key: c, width: columnWidth(c) }));
+    const header = this.ws.addRow(this.columns.map((c) => safeValue(c)));
+    header.font = { bold: true };
+    header.commit();
+    this.rowsInPart = 0;
+  }
+
+  add(values: readonly Cell[]): void {
+    if (this.rowsInPart >= MAX_SHEET_ROWS - 1) {
+      this.close();
+      this.open();
+    }
+    const dec = this.opts.decimal;
+    this.ws.addRow(values.map((v, i) => safeValue(v, { allowDecimal: dec?.has(this.columns[i]) ?? false }))).commit();
+    this.rowsInPart++;
+    this.rows++;
+  }
+
+  close(): void {
+    if (this.opts.autoFilter) this.ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: this.rowsInPart + 1, column: this.columns.length } };
+    this.ws.commit();
+  }
+}
+
+export async function exportXlsx(idx: IndexDatabase, file: string, opts: ExportOptions = {}): Promise<ExportResult> {
+  const { signal, onProgress } = opts;
+  signal?.throwIfAborted();
+  return writeViaTemp(file, async (tmp) => {
+    const out = fs.createWriteStream(tmp, { highWaterMark: 1024 * 1024 });
+    let failed: Error | undefined;
+    out.on('error', (e) => (failed ??= e));
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
+    const zip = (wb as unknown as { zip?: NodeJS.EventEmitter & { abort?: () => void } }).zip;
+    zip?.on('error', (e: Error) => (failed ??= e));
+    wb.creator = 'DICOM Workspace Index';
+    /** Let the zip stream drain (and notice an abort) between batches. */
+    const pause = async () => {
+      if (failed) throw failed;
+      signal?.throwIfAborted();
+      if (out.writableNeedDrain) await once(out, 'drain', { signal });
+      else await new Promise<void>((r) => setImmediate(r));
+      if (failed) throw failed;
+    };
+    try {
+      const ids = orderedFileIds(idx);
+      const problemIds = orderedFileIds(idx, "status <> 'ok'");
+      const total = ids.length + problemIds.length;
+      let done = 0;
+      onProgress?.(0, total);
+
+      const instances = new TableSheet(wb, 'Instances', EXPORT_COLUMNS, { autoFilter: true, freezeFirstColumn: true, decimal: DECIMAL_COLUMNS });
+      for await (const batch of fileRowBatches(idx, ids, EXPORT_COLUMNS, signal)) {
+        for (const r of batch) instances.add(r);
+        done += batch.length;
+        onProgress?.(done, total);
+        await pause();
+      }
+      instances.close();
+
+      writeSeries(wb, idx);
+      await pause();
+      writeStudies(wb, idx);
+      await pause();
+      writeSummary(wb, computeStats(idx));
+      await pause();
+
+      const problems = new TableSheet(wb, 'Problems', PROBLEM_SHEET_COLUMNS, { autoFilter: true });
+      for await (const batch of fileRowBatches(idx, problemIds, PROBLEM_SHEET_COLUMNS, signal)) {
+        for (const r of batch) problems.add(r);
+        done += batch.length;
+        onProgress?.(done, total);
+        await pause();
+      }
+      problems.close();
+
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve, reject) => {
+        out.once('close', () => (failed ? reject(failed) : resolve()));
+        wb.commit().catch(reject);
+      });
+      return { rows: instances.rows };
+    } catch (e) {
+      zip?.on('error', () => undefined);
+      try {
+        zip?.abort?.();
+      } catch {
+        /* the zip is thrown away anyway */
+      }
+      await destroyAndWait(out);
+      throw e;
+    }
+  });
+}
+
+/** Distinct values per series, in order, from `SELECT series_id, value ... ORDER BY series_id, value`. */
+function distinctBySeries(idx: IndexDatabase, sql: string): Map<number, string[]> {
+  const map = new Map<number, string[]>();
+  idx.each(sql, [], (r) => {
+    const list = map.get(r[0] as number) ?? [];
+    list.push(r.length > 2 ? `${r[1] ?? ''}x${r[2] ?? ''}` : String(r[1]));
+    map.set(r[0] as number, list);
+  });
+  return map;
+}
+
+/** One value as a number (so Excel can sort and filter it), several joined with DICOM's backslash. */
+function joinDistinct(values: string[] | undefined): SqlValue {
+  if (!values || values.length === 0) return null;
+  if (values.length === 1) {
+    const n = Number(values[0]);
+    return values[0] !== '' && Number.isFinite(n) ? n : values[0];
+  }
+  return values.join('\\');
+}
+
+function writeSeries(wb: ExcelJS.stream.xlsx.WorkbookWriter, idx: IndexDatabase): void {
+  const thickness = distinctBySeries(idx, 'SELECT DISTINCT series_id, SliceThickness FROM instance WHERE SliceThickness IS NOT NULL ORDER BY series_id, SliceThickness');
+  const spacing = distinctBySeries(
+    idx,
+    'SELECT DISTINCT series_id, SpacingBetweenSlices FROM instance WHERE SpacingBetweenSlices IS NOT NULL ORDER BY series_id, SpacingBetweenSlices',
+  );
+  const matrix = distinctBySeries(
+    idx,
+    'SELECT DISTINCT series_id, Rows, Columns FROM instance WHERE Rows IS NOT NULL OR Columns IS NOT NULL ORDER BY series_id, Rows, Columns',
+  );
+  const sheet = new TableSheet(wb, 'Series', SERIES_SHEET_COLUMNS, { autoFilter: true, decimal: new Set(['SliceThickness', 'SpacingBetweenSlices']) });
+  idx.each(
+    `SELECT se.id, p.PatientID, st.StudyInstanceUID, st.StudyDate, se.SeriesInstanceUID, se.SeriesNumber, se.Modality, se.SeriesDescription,
+       (SELECT COUNT(*) FROM instance i WHERE i.series_id = se.id), se.Manufacturer
+     FROM series se JOIN study st ON st.id = se.study_id JOIN patient p ON p.id = st.patient_id
+     ORDER BY p.PatientID, st.StudyDate, st.StudyInstanceUID, se.SeriesNumber, se.SeriesInstanceUID`,
+    [],
+    (r) => {
+      const id = r[0] as number;
+      sheet.add([...r.slice(1, 9), joinDistinct(thickness.get(id)), joinDistinct(spacing.get(id)), matrix.get(id)?.join('\\') ?? null, r[9]]);
+    },
+  );
+  sheet.close();
+}
+
+function writeStudies(wb: ExcelJS.stream.xlsx.WorkbookWriter, idx: IndexDatabase): void {
+  const sheet = new TableSheet(wb, 'Studies', STUDY_SHEET_COLUMNS, { autoFilter: true });
+  idx.each(
+    `SELECT p.PatientID, p.PatientName, st.StudyInstanceUID, st.StudyDate, st.StudyDescription,
+       (SELECT COUNT(*) FROM series se WHERE se.study_id = st.id),
+       (SELECT COUNT(*) FROM instance i JOIN series se ON se.id = i.series_id WHERE se.study_id = st.id)
+     FROM study st JOIN patient p ON p.id = st.patient_id
+     ORDER BY p.PatientID, st.StudyDate, st.StudyInstanceUID`,
+    [],
+    (r) => sheet.add(r),
+  );
+  sheet.close();
+}
+
+/** The Summary sheet's rows: [item, value]. Exported for the extension and tests. */
+export function summaryRows(s: Stats): [string, SqlValue][] {
+  const rows: [string, SqlValue][] = [
+    ['Patients', s.patients],
+    ['Studies', s.studies],
+    ['Series', s.series],
+    ['Instances', s.instances],
+    ['Distinct SOP instances', s.distinctSopInstances],
+    ['Duplicate SOP instances', s.duplicateSopInstances],
+    ['Files total', s.files.total],
+    ['Files ok', s.files.ok],
+    ['Files partial', s.files.partial],
+    ['Files error', s.files.error],
+    ['Files not DICOM', s.files.notDicom],
+    ['Total bytes', s.totalBytes],
+    ['Instances per study mean', s.instancesPerStudy.mean],
+    ['Instances per study min', s.instancesPerStudy.min],
+    ['Instances per study max', s.instancesPerStudy.max],
+    ['Slice thickness min (mm)', s.sliceThickness.min],
+    ['Slice thickness max (mm)', s.sliceThickness.max],
+    ['Slice thickness missing (files)', s.sliceThickness.missing],
+    ['Slice thickness invalid (files)', s.sliceThickness.invalid],
+  ];
+  // Object.entries lists integer-like keys ("1", "5") first: sort the bins by thickness again.
+  const bins = Object.entries(s.sliceThickness.histogram).sort((a, b) => Number(a[0]) - Number(b[0]));
+  for (const [t, n] of bins) rows.push([`Slice thickness ${t} mm (files)`, n]);
+  const modalities = Object.entries(s.modalities).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [m, n] of modalities) rows.push([`Modality ${m === '' ? '(none)' : m} (files)`, n]);
+  rows.push(['Missing PatientID (files)', s.missingKeys.PatientID]);
+  rows.push(['Missing StudyInstanceUID (files)', s.missingKeys.StudyInstanceUID]);
+  rows.push(['Missing SeriesInstanceUID (files)', s.missingKeys.SeriesInstanceUID]);
+  rows.push(['Missing SOPInstanceUID (files)', s.missingKeys.SOPInstanceUID]);
+  rows.push(['Last indexed', s.lastIndexed]);
+  rows.push(['Index incomplete', s.incomplete ? 'yes' : 'no']);
+  rows.push(['Exported', new Date().toISOString()]);
+  return rows;
+}
+
+function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Stats): void {
+  const sheet = new TableSheet(wb, 'Summary', ['Item', 'Value']);
+  for (const r of summaryRows(s)) sheet.add(r);
+  sheet.close();
+}

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { indexFolder, defaultDbPath, IndexProgress } from '../core/indexer';
-import { IndexDatabase } from '../core/db/database';
+import { IndexDatabase, DatabaseUnusableError } from '../core/db/database';
 import { computeStats } from '../core/stats';
 import { readFileTags } from '../core/tags';
 import { IndexBusyError } from '../core/lock';
@@ -154,12 +154,12 @@ function progressLine(p: IndexProgress): string {
 async function openExisting(file: string): Promise<IndexDatabase> {
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new Error(`no index database at ${abs} (run 'dicom-index index <folder>' first)`);
-  const idx = await IndexDatabase.open(abs);
-  if (idx.warnings.length) {
-    idx.close();
-    throw new Error(`${abs} is not a usable index database: ${idx.warnings.join(' ')}`);
+  try {
+    return await IndexDatabase.open(abs, { readOnly: true });
+  } catch (e) {
+    if (e instanceof DatabaseUnusableError) throw new Error(`${e.message}: not a usable index database (run 'dicom-index index <folder>' to rebuild it)`);
+    throw e;
   }
-  return idx;
 }
 
 async function cmdStats(args: string[]): Promise<number> {

@@ -40,6 +40,11 @@ export interface IndexOptions {
   limits?: ReadLimits;
   /** Save at least this often during a long run (ms). */
   saveEveryMs?: number;
+  /**
+   * An already open database for `dbPath` (the extension keeps one open for its tree and panel):
+   * used as it is and left open. Without it the file is opened and closed here.
+   */
+  database?: IndexDatabase;
 }
 
 export interface IndexProgress {
@@ -73,6 +78,10 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
   fs.mkdirSync(path.dirname(dbPath), { recursive: true });
   const lock = acquireLock(dbPath);
   try {
+    if (opts.database) {
+      if (opts.rebuild) await opts.database.reset();
+      return await run(opts.database, root, dbPath, opts, log, t0);
+    }
     const idx = await IndexDatabase.open(dbPath, { rebuild: opts.rebuild, gitignore: dbPath === defaultDbPath(root) });
     try {
       return await run(idx, root, dbPath, opts, log, t0);
@@ -85,7 +94,7 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
 }
 
 async function run(idx: IndexDatabase, root: string, dbPath: string, opts: IndexOptions, log: (m: string) => void, t0: number): Promise<IndexResult> {
-  const warnings = [...idx.warnings];
+  const warnings = [...idx.takeWarnings()];
   warnings.forEach((w) => log(w));
   const identity = opts.storePatientIdentity !== false;
   const settingsKey = JSON.stringify({ identity, pixel: !!opts.pixelStats, include: opts.include ?? [], exclude: opts.exclude ?? [], sniff: opts.sniffExtensionless !== false });

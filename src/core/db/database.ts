@@ -26,7 +26,11 @@ export interface OpenOptions {
   /** Write `.dicom/.gitignore` with `*` beside a database in the default folder. */
   gitignore?: boolean;
   wasmDir?: string;
+  /** Never move aside or create: throw DatabaseUnusableError if the file is missing or unusable. */
+  readOnly?: boolean;
 }
+
+export class DatabaseUnusableError extends Error {}
 
 export class IndexDatabase {
   /** Why the file on disk was not used as it was (moved aside, rebuilt): for the user, no patient data. */
@@ -45,12 +49,14 @@ export class IndexDatabase {
     if (!opts.rebuild && fs.existsSync(file)) {
       const problem = await checkExisting(SQL, file).catch((e) => `cannot be read (${(e as Error).message})`);
       if (typeof problem === 'string') {
+        if (opts.readOnly) throw new DatabaseUnusableError(`${file} ${problem}`);
         const aside = moveAside(file);
         warnings.push(`The index database ${problem}; ${aside ? `kept it as ${path.basename(aside)} and ` : ''}rebuilt it from scratch.`);
       } else {
         db = problem;
       }
     }
+    if (!db && opts.readOnly) throw new DatabaseUnusableError(`${file} does not exist`);
     const fresh = !db;
     if (!db) {
       db = new SQL.Database();
@@ -60,12 +66,27 @@ export class IndexDatabase {
     const idx = new IndexDatabase(file, db);
     idx.warnings.push(...warnings);
     idx.dirty = fresh;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    if (opts.gitignore) {
+    if (!opts.readOnly) fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (opts.gitignore && !opts.readOnly) {
       const gi = path.join(path.dirname(file), '.gitignore');
       if (!fs.existsSync(gi)) fs.writeFileSync(gi, '# Written by DICOM Workspace Index: the index is local, never commit it.\n*\n');
     }
     return idx;
+  }
+
+  /** Warnings not yet reported (each is reported once). */
+  takeWarnings(): string[] {
+    return this.warnings.splice(0);
+  }
+
+  /** Empties the database (Rebuild Index on an open database). */
+  async reset(): Promise<void> {
+    const SQL = await loadSqlJs();
+    this.db.close();
+    this.db = new SQL.Database();
+    this.db.exec(SCHEMA_SQL);
+    this.db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', String(SCHEMA_VERSION), 'created', new Date().toISOString()]);
+    this.dirty = true;
   }
 
   markDirty(): void {

@@ -2,6 +2,7 @@
 //   dist/extension.js  VS Code extension (node, cjs, `vscode` external)
 //   dist/cli.js        the dicom-index command-line tool (node, cjs, with a shebang)
 //   dist/webview.js    the summary panel's browser code (iife)
+//   dist/webview.css   its stylesheet
 //   dist/sql-wasm.wasm sql.js's WebAssembly, loaded beside the bundles
 // Flags: --production (minify, no source maps), --watch.
 import * as esbuild from 'esbuild';
@@ -30,6 +31,7 @@ const entries = [
   { ...nodeCommon, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...nodeCommon, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
+  { ...common, entryPoints: ['webview/style.css'], outfile: 'dist/webview.css' },
 ].filter((e) => existsSync(path.join(root, e.entryPoints[0])));
 
 copyFileSync(path.join(path.dirname(require.resolve('sql.js')), 'sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));

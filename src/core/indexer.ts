@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extractFields } from './dicom/extract';
 import { pixelSummary } from './dicom/pixelStats';
-import { DEFAULT_LIMITS, readHeader, ReadLimits } from './dicom/readHeader';
+import { DEFAULT_LIMITS, HeaderRead, readHeader, readHeaderSync, ReadLimits } from './dicom/readHeader';
 import { IndexDatabase } from './db/database';
 import { FileRecord, IndexWriter } from './db/writer';
 import { acquireLock } from './lock';
@@ -163,22 +163,43 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
   let lastSave = Date.now();
   let lastCommit = Date.now();
   let done = 0;
-  let next = 0;
+  const strategy = new AdaptiveStrategy();
+  const scratch = Buffer.allocUnsafe(limits.firstRead);
+  const pixelStats = opts.pixelStats === true;
   writer.begin();
   const inFlight: Promise<FileRecord>[] = [];
-  const launch = () => {
-    const c = toRead[next++];
-    inFlight.push(readOne(root, c, opts.pixelStats === true, limits));
-  };
-  while ((next < toRead.length || inFlight.length) && !signal?.aborted) {
-    while (inFlight.length < concurrency && next < toRead.length) launch();
-    const rec = await inFlight.shift()!;
+  const accept = (rec: FileRecord) => {
     if (!identity && rec.values) anonymise(rec.values, salt);
     writer.write(rec);
     counts[rec.status]++;
     done++;
     report({ phase: 'read', done, total: toRead.length });
-    if (done % 2000 === 0 || Date.now() - lastCommit > 2000) {
+  };
+  for (let start = 0; start < toRead.length && !signal?.aborted; start += CHUNK) {
+    const chunk = toRead.slice(start, start + CHUNK);
+    const mode = strategy.pick();
+    const t = performance.now();
+    if (mode === 'sync') {
+      // Warm page cache: synchronous reads, one scratch buffer, no thread-pool round trips.
+      for (const c of chunk) {
+        if (signal?.aborted) break;
+        const abs = path.join(root, c.relPath);
+        accept(await toRecord(abs, c, readHeaderSync(abs, limits, scratch), pixelStats));
+      }
+    } else {
+      // Cold cache: several reads in flight, so that I/O overlaps parsing.
+      let next = 0;
+      while ((next < chunk.length || inFlight.length) && !signal?.aborted) {
+        while (inFlight.length < concurrency && next < chunk.length) {
+          const c = chunk[next++];
+          const abs = path.join(root, c.relPath);
+          inFlight.push(readHeader(abs, limits).then((h) => toRecord(abs, c, h, pixelStats)));
+        }
+        accept(await inFlight.shift()!);
+      }
+    }
+    strategy.record(mode, chunk.length, performance.now() - t);
+    if (Date.now() - lastCommit > 2000 || done % 4096 < CHUNK) {
       writer.commit();
       lastCommit = Date.now();
       if (Date.now() - lastSave > saveEvery) {
@@ -195,7 +216,7 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
   writer.commit();
   writer.invalidateStatements();
   const cancelled = !!signal?.aborted;
-  log(`read: ${done} files in ${Date.now() - tRead} ms (${unchanged} unchanged, ${toForget.length} removed)${cancelled ? ', cancelled' : ''}`);
+  log(`read: ${done} files in ${Date.now() - tRead} ms (${unchanged} unchanged, ${toForget.length} removed; ${strategy.describe()})${cancelled ? ', cancelled' : ''}`);
 
   // 4. Save.
   const tSave = Date.now();
@@ -219,9 +240,7 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
   };
 }
 
-async function readOne(root: string, c: Candidate, pixelStats: boolean, limits: ReadLimits): Promise<FileRecord> {
-  const abs = path.join(root, c.relPath);
-  const h = await readHeader(abs, limits);
+async function toRecord(abs: string, c: Candidate, h: HeaderRead, pixelStats: boolean): Promise<FileRecord> {
   const rec: FileRecord = { relPath: c.relPath, size: h.size || c.size, mtimeMs: h.mtimeMs || c.mtimeMs, status: h.status, error: h.error };
   if (h.dataSet && (h.status === 'ok' || h.status === 'partial')) {
     try {
@@ -236,6 +255,38 @@ async function readOne(root: string, c: Candidate, pixelStats: boolean, limits: 
     }
   }
   return rec;
+}
+
+const CHUNK = 256;
+
+/**
+ * Chooses between synchronous reads (best with a warm page cache: no thread-pool hops) and several
+ * asynchronous reads in flight (best with a cold cache: I/O overlaps parsing), by measuring both on
+ * chunks of the run itself and re-checking now and then, since the cache warms or cools as it goes.
+ */
+export class AdaptiveStrategy {
+  private rate: Record<'sync' | 'async', number | null> = { sync: null, async: null };
+  private chunks = 0;
+  private used = { sync: 0, async: 0 };
+
+  pick(): 'sync' | 'async' {
+    const n = this.chunks++;
+    if (this.rate.sync === null) return 'sync';
+    if (this.rate.async === null) return 'async';
+    const best = this.rate.sync >= this.rate.async ? 'sync' : 'async';
+    return n % 16 === 15 ? (best === 'sync' ? 'async' : 'sync') : best;
+  }
+
+  record(mode: 'sync' | 'async', files: number, ms: number): void {
+    const r = files / Math.max(ms, 0.001);
+    const prev = this.rate[mode];
+    this.rate[mode] = prev === null ? r : 0.5 * prev + 0.5 * r;
+    this.used[mode] += files;
+  }
+
+  describe(): string {
+    return `${this.used.sync} files read synchronously, ${this.used.async} with reads in flight`;
+  }
 }
 
 function newSalt(idx: IndexDatabase): string {

@@ -40,6 +40,8 @@ export class IndexWriter {
   private studyIds = new Map<string, number>();
   private seriesIds = new Map<string, number>();
   private inTx = false;
+  /** Something was deleted or moved since the last clean-up: patients/studies/series may be empty. */
+  private mayOrphan = false;
 
   constructor(private readonly idx: IndexDatabase) {
     for (const r of idx.all<{ id: number; path: string }>('SELECT id, path FROM dirs')) this.dirIds.set(r.path, r.id);
@@ -71,14 +73,17 @@ export class IndexWriter {
   /** Commits, removing patients/studies/series left without instances. */
   commit(): void {
     if (!this.inTx) return;
-    this.idx.db.run('DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM instance i WHERE i.series_id = series.id)');
-    this.idx.db.run('DELETE FROM study WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.study_id = study.id)');
-    this.idx.db.run('DELETE FROM patient WHERE NOT EXISTS (SELECT 1 FROM study s WHERE s.patient_id = patient.id)');
-    this.idx.db.run('DELETE FROM dirs WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.dir_id = dirs.id)');
+    if (this.mayOrphan) {
+      this.idx.db.run('DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM instance i WHERE i.series_id = series.id)');
+      this.idx.db.run('DELETE FROM study WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.study_id = study.id)');
+      this.idx.db.run('DELETE FROM patient WHERE NOT EXISTS (SELECT 1 FROM study s WHERE s.patient_id = patient.id)');
+      this.idx.db.run('DELETE FROM dirs WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.dir_id = dirs.id)');
+    }
     this.idx.db.run('COMMIT');
     this.inTx = false;
     this.idx.markDirty();
-    this.reloadCachesIfShrunk();
+    if (this.mayOrphan) this.reloadCachesIfShrunk();
+    this.mayOrphan = false;
   }
 
   rollback(): void {
@@ -104,6 +109,7 @@ export class IndexWriter {
     const fileId = s.upsertFile.get()[0] as number;
     s.upsertFile.reset();
     s.deleteInstance.run([fileId]);
+    if (this.idx.db.getRowsModified() > 0) this.mayOrphan = true;
     if (!rec.values) return;
     const v = rec.values;
     const patientId = this.id(this.patientIds, key(v.PatientID), s.insertPatient, [key(v.PatientID), ...PATIENT_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
@@ -123,6 +129,7 @@ export class IndexWriter {
   /** Forgets files (deleted from disk, or now excluded). */
   remove(fileIds: number[]): void {
     const s = this.prepare();
+    if (fileIds.length) this.mayOrphan = true;
     for (const id of fileIds) {
       s.deleteInstance.run([id]);
       s.deleteFile.run([id]);

@@ -120,9 +120,12 @@ export function decodeText(bytes: Uint8Array, cs: CharsetInfo): string {
 }
 
 function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 8192)));
-  return s;
+  if (bytes.length < 48) {
+    let s = '';
+    for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+    return s;
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
 
 function decodeIso2022(bytes: Uint8Array, initialG1: string): string {

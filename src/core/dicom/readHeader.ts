@@ -53,7 +53,51 @@ const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
 
 
-/** Reads and parses one file's header. */
+/** A read the header process asks for: fill `buf` from `offset` with `length` bytes of the file. */
+interface ReadRequest {
+  buf: Buffer;
+  offset: number;
+  length: number;
+}
+
+/**
+ * The header-reading process, independent of how bytes are read: it yields read requests and
+ * receives the number of bytes read, so a synchronous driver (fastest with a warm page cache) and
+ * an asynchronous one (overlaps I/O with parsing on a cold cache) share every decision.
+ */
+function* headerProcess(size: number, mtimeMs: number, limits: ReadLimits, scratch?: Buffer): Generator<ReadRequest, HeaderRead, number> {
+  if (size === 0) return failure('not_dicom', 'empty file', 0, mtimeMs);
+  const want = Math.min(size, limits.firstRead);
+  let buf = scratch && scratch.length >= want ? scratch : Buffer.allocUnsafe(want);
+  let have = yield { buf, offset: 0, length: want };
+  for (;;) {
+    const attempt = parseBytes(buf.subarray(0, have), have < want ? have : size, limits);
+    if (attempt.kind === 'done') return { ...attempt.result, size: have < want ? have : size, mtimeMs, bytesRead: have };
+    // The header goes on past what we read: read up to what the parser says it needs.
+    const next = Math.min(size, Math.max(attempt.need, have * 2));
+    if (have >= size || next <= have || next > limits.maxHeaderBytes) {
+      const r = attempt.fallback;
+      if (next > limits.maxHeaderBytes && have < size) {
+        r.status = r.dataSet && countDataElements(r.dataSet) > 0 ? 'partial' : 'error';
+        r.error = `header longer than the ${limits.maxHeaderBytes / 1048576} MiB limit`;
+      }
+      return { ...r, size, mtimeMs, bytesRead: have };
+    }
+    const bigger = Buffer.allocUnsafe(next);
+    buf.copy(bigger, 0, 0, have);
+    buf = bigger;
+    const got = yield { buf, offset: have, length: next - have };
+    have += got;
+    if (have < next) {
+      // The file shrank under us (rewritten between scan and read): parse what there is.
+      const attemptShort = parseBytes(buf.subarray(0, have), have, limits);
+      const r = attemptShort.kind === 'done' ? attemptShort.result : attemptShort.fallback;
+      return { ...r, size: have, mtimeMs, bytesRead: have };
+    }
+  }
+}
+
+/** Reads and parses one file's header with asynchronous I/O. */
 export async function readHeader(filePath: string, limits: ReadLimits = DEFAULT_LIMITS): Promise<HeaderRead> {
   let fd: number;
   try {
@@ -64,40 +108,51 @@ export async function readHeader(filePath: string, limits: ReadLimits = DEFAULT_
   try {
     const st = await fsFstat(fd);
     if (!st.isFile()) return failure('not_dicom', 'not a regular file', 0, st.mtimeMs);
-    const size = st.size;
-    if (size === 0) return failure('not_dicom', 'empty file', 0, st.mtimeMs);
-    let want = Math.min(size, limits.firstRead);
-    let buf = Buffer.allocUnsafe(want);
-    let have = await readFully(fd, buf, 0, want);
-    for (;;) {
-      const attempt = parseBytes(buf.subarray(0, have), size, limits);
-      if (attempt.kind === 'done') return { ...attempt.result, size, mtimeMs: st.mtimeMs, bytesRead: have };
-      // The header goes on past what we read: read up to what the parser says it needs.
-      const next = Math.min(size, Math.max(attempt.need, have * 2));
-      if (have >= size || next <= have || next > limits.maxHeaderBytes) {
-        const r = attempt.fallback;
-        if (next > limits.maxHeaderBytes && have < size) {
-          r.status = r.dataSet && countDataElements(r.dataSet) > 0 ? 'partial' : 'error';
-          r.error = `header longer than the ${limits.maxHeaderBytes / 1048576} MiB limit`;
-        }
-        return { ...r, size, mtimeMs: st.mtimeMs, bytesRead: have };
-      }
-      const bigger = Buffer.allocUnsafe(next);
-      buf.copy(bigger, 0, 0, have);
-      buf = bigger;
-      have += await readFully(fd, buf, have, next - have);
-      if (have < next) {
-        // The file shrank under us (rewritten between scan and read): parse what there is.
-        const attemptShort = parseBytes(buf.subarray(0, have), have, limits);
-        const r = attemptShort.kind === 'done' ? attemptShort.result : attemptShort.fallback;
-        return { ...r, size: have, mtimeMs: st.mtimeMs, bytesRead: have };
-      }
-    }
+    const steps = headerProcess(st.size, st.mtimeMs, limits);
+    let step = steps.next();
+    while (!step.done) step = steps.next(await readFully(fd, step.value.buf, step.value.offset, step.value.length));
+    return step.value;
   } catch (e) {
     return failure('error', ioReason(e), 0, 0);
   } finally {
     fs.close(fd, () => undefined);
   }
+}
+
+/**
+ * The same with synchronous I/O: measurably faster per file when the page cache is warm (no
+ * thread-pool round trips). `scratch` is reused for the first read: the result's data set may
+ * point into it, so use the result before the next call with the same scratch buffer.
+ */
+export function readHeaderSync(filePath: string, limits: ReadLimits = DEFAULT_LIMITS, scratch?: Buffer): HeaderRead {
+  let fd: number;
+  try {
+    fd = fs.openSync(filePath, 'r');
+  } catch (e) {
+    return failure('error', ioReason(e), 0, 0);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return failure('not_dicom', 'not a regular file', 0, st.mtimeMs);
+    const steps = headerProcess(st.size, st.mtimeMs, limits, scratch);
+    let step = steps.next();
+    while (!step.done) step = steps.next(readFullySync(fd, step.value.buf, step.value.offset, step.value.length));
+    return step.value;
+  } catch (e) {
+    return failure('error', ioReason(e), 0, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readFullySync(fd: number, buf: Buffer, offset: number, length: number): number {
+  let got = 0;
+  while (got < length) {
+    const n = fs.readSync(fd, buf, offset + got, length - got, offset + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
 }
 
 type ParseResult = Omit<HeaderRead, 'size' | 'mtimeMs' | 'bytesRead'>;
@@ -192,6 +247,7 @@ function isVr(a: number, b: number): boolean {
 }
 
 function classify(dataSet: dicomParser.DataSet | null, ts: string | null, part10: boolean, failure: string | null, layout: Layout['kind']): ParseResult {
+  if (layout !== 'raw' && failure === null) return { status: 'ok', error: null, dataSet, transferSyntax: ts, part10, pixelData: null };
   const dataElements = dataSet ? countDataElements(dataSet) : 0;
   if (layout === 'raw' && dataElements < 3) {
     return blank('not_dicom', 'no DICM marker, no file meta, fewer than 3 public tags in groups 0008-0028');

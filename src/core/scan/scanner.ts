@@ -71,12 +71,9 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
       // Symbolic links, sockets, FIFOs and devices are not followed or read.
     }
     for (const f of files.reverse()) {
-      try {
-        const st = await fs.promises.stat(path.join(root, f));
-        if (st.isFile()) candidates.push({ relPath: f, size: st.size, mtimeMs: Math.round(st.mtimeMs) });
-      } catch {
-        // Gone between listing and stat: it is simply not there.
-      }
+      // Synchronous stat: a few microseconds with a warm cache, and it warms the inode for the read.
+      const st = fs.statSync(path.join(root, f), { throwIfNoEntry: false });
+      if (st?.isFile()) candidates.push({ relPath: f, size: st.size, mtimeMs: Math.round(st.mtimeMs) });
     }
     if (opts.onProgress && candidates.length - lastReport >= 500) {
       lastReport = candidates.length;

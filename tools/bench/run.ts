@@ -1,0 +1,148 @@
+/**
+ * `npm run bench`: speed and memory of indexing, measured side by side in one run (figures move by
+ * 2x between runs on shared machines, so only same-run comparisons mean anything).
+ *
+ *   npm run bench -- [--files N] [--size 512|64] [--reindex-files N] [--lidc-files N] [--skip-lidc] [--keep] [--dir D]
+ *
+ * 1. A CT-like corpus (default 3,000 files of 512x512 int16 in TCIA/LIDC folders), indexed from a
+ *    fresh database with a warm and with a cold page cache, beside the read floor (only the first
+ *    16 KiB of every file) and dcmtk's dcmdump over the same files (headers only) when installed.
+ * 2. A no-change re-index of 20,000 small files.
+ * 3. LIDC scale: 244,000 files of 64x64 over 1,010 patients: peak memory, database size, the tree's
+ *    first level after opening the index, and the summary statistics.
+ * Targets (README): warm faster than dcmdump and >= 10x pydicom's ~500 files/s; cold within 1.5x of
+ * the read floor; no-change re-index of 20,000 files < 1 s; at 244,000: peak < 400 MB, database
+ * < 120 MB, first tree level < 1 s, statistics < 1 s.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { generateLidcSample } from '../sample/lidcSample';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const flag = (name: string) => args.includes(`--${name}`);
+const dirArg = args.indexOf('--dir') >= 0 ? args[args.indexOf('--dir') + 1] : null;
+
+const FILES = opt('files', 3000);
+const SIZE = opt('size', 512);
+const REINDEX_FILES = opt('reindex-files', 20000);
+const LIDC_FILES = opt('lidc-files', 244000);
+const CHILD = path.join(__dirname, 'child.js');
+const work = dirArg ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dwi-bench-'));
+const results: Record<string, unknown> = {};
+
+function child(...a: string[]): Record<string, number> {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=4096', CHILD, ...a], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`bench child ${a[0]} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+function canDropCaches(): boolean {
+  try {
+    spawnSync('sync');
+    fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
+}
+const dropCaches = () => {
+  spawnSync('sync');
+  fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
+};
+
+function dcmdump(dir: string): number | null {
+  const which = spawnSync('sh', ['-c', 'command -v dcmdump']);
+  if (which.status !== 0) return null;
+  const t0 = performance.now();
+  // One process over every file, headers only: stop before the pixel data, quiet, output discarded.
+  const r = spawnSync('sh', ['-c', `dcmdump -q +sd +r +sp '*.dcm' --stop-before-elem 7fe0,0010 "${dir}" > /dev/null`]);
+  if (r.status !== 0 && r.status !== 1) return null;
+  return performance.now() - t0;
+}
+
+const rate = (files: number, ms: number) => Math.round(files / (ms / 1000));
+const line = (label: string, value: string) => console.log(`  ${label.padEnd(44)} ${value}`);
+
+async function generate(dir: string, opts: Parameters<typeof generateLidcSample>[1]) {
+  if (fs.existsSync(path.join(dir, '.sample-manifest.json'))) return;
+  const t0 = performance.now();
+  const r = await generateLidcSample(dir, opts);
+  console.log(`  (generated ${r.files.toLocaleString('en-US')} files, ${(r.bytes / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+async function main() {
+  console.log(`DICOM Workspace Index benchmark: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; work folder ${work}`);
+
+  // 1. Warm and cold index of a CT-like corpus.
+  const ct = path.join(work, `ct-${FILES}-${SIZE}`);
+  console.log(`\n1. ${FILES.toLocaleString('en-US')} CT slices of ${SIZE}x${SIZE} int16`);
+  await generate(ct, { totalFiles: FILES, size: SIZE });
+  const db = path.join(work, 'ct.sqlite');
+  // warm: run everything once, then measure
+  child('floor', ct, '16384');
+  child('index', ct, db);
+  dcmdump(ct);
+  const warm = { floor: child('floor', ct, '16384'), index: child('index', ct, db), dcmdumpMs: dcmdump(ct) };
+  line('warm: read floor (first 16 KiB of each file)', `${rate(FILES, warm.floor.ms)} files/s`);
+  line('warm: dicom-index (fresh database)', `${rate(FILES, warm.index.ms)} files/s  (${(warm.index.ms / 1000).toFixed(2)} s, peak ${warm.index.maxRssMb} MB)`);
+  line('warm: dcmtk dcmdump, headers only', warm.dcmdumpMs ? `${rate(FILES, warm.dcmdumpMs)} files/s` : 'not installed (apt-get install dcmtk)');
+  line('warm: vs pydicom whole-file (~500 files/s)', `${(rate(FILES, warm.index.ms) / 500).toFixed(1)}x`);
+  results.warm = { floorFilesPerS: rate(FILES, warm.floor.ms), indexFilesPerS: rate(FILES, warm.index.ms), dcmdumpFilesPerS: warm.dcmdumpMs ? rate(FILES, warm.dcmdumpMs) : null };
+  if (canDropCaches()) {
+    dropCaches();
+    const floor = child('floor', ct, '16384');
+    dropCaches();
+    const index = child('index', ct, db);
+    dropCaches();
+    const dump = dcmdump(ct);
+    line('cold: read floor', `${rate(FILES, floor.ms)} files/s`);
+    line('cold: dicom-index', `${rate(FILES, index.ms)} files/s  (${(index.ms / floor.ms).toFixed(2)}x the floor's time)`);
+    line('cold: dcmdump', dump ? `${rate(FILES, dump)} files/s` : 'not installed');
+    results.cold = { floorFilesPerS: rate(FILES, floor.ms), indexFilesPerS: rate(FILES, index.ms), ratioToFloor: index.ms / floor.ms, dcmdumpFilesPerS: dump ? rate(FILES, dump) : null };
+  } else {
+    line('cold cache', 'not measured: cannot write /proc/sys/vm/drop_caches (needs root outside a container)');
+    results.cold = null;
+  }
+  line('database size', `${(warm.index.dbBytes / 2 ** 20).toFixed(1)} MiB`);
+
+  // 2. No-change re-index.
+  const small = path.join(work, `small-${REINDEX_FILES}`);
+  console.log(`\n2. No-change re-index of ${REINDEX_FILES.toLocaleString('en-US')} files`);
+  await generate(small, { totalFiles: REINDEX_FILES, size: 64 });
+  const sdb = path.join(work, 'small.sqlite');
+  const first = child('index', small, sdb);
+  const again = child('reindex', small, sdb);
+  line('first index', `${(first.ms / 1000).toFixed(2)} s (${rate(REINDEX_FILES, first.ms)} files/s)`);
+  line('no-change re-index', `${(again.ms / 1000).toFixed(2)} s (read ${again.read} files)`);
+  results.reindex = { files: REINDEX_FILES, firstS: first.ms / 1000, noChangeS: again.ms / 1000 };
+
+  // 3. LIDC scale.
+  if (!flag('skip-lidc')) {
+    const lidc = path.join(work, `lidc-${LIDC_FILES}`);
+    console.log(`\n3. LIDC-IDRI scale: ${LIDC_FILES.toLocaleString('en-US')} files of 64x64`);
+    await generate(lidc, { totalFiles: LIDC_FILES, size: 64 });
+    const ldb = path.join(work, 'lidc.sqlite');
+    const r = child('index', lidc, ldb);
+    const q = child('queries', ldb);
+    line('index from a fresh database', `${(r.ms / 1000).toFixed(1)} s (${rate(LIDC_FILES, r.ms)} files/s)`);
+    line('peak memory (RSS) of the index run', `${r.maxRssMb} MB (target < 400)`);
+    line('database size', `${(r.dbBytes / 2 ** 20).toFixed(1)} MiB (target < 120)`);
+    line('open index + tree first level', `${q.openPlusFirstLevelMs.toFixed(0)} ms (${q.patients} patients; target < 1000)`);
+    line('summary statistics', `${q.statsMs.toFixed(0)} ms (target < 1000)`);
+    results.lidc = { files: LIDC_FILES, indexS: r.ms / 1000, peakMb: r.maxRssMb, dbMiB: r.dbBytes / 2 ** 20, ...q };
+  }
+  fs.writeFileSync(path.join(work, 'bench-results.json'), JSON.stringify(results, null, 2));
+  console.log(`\nresults: ${path.join(work, 'bench-results.json')}`);
+  if (!flag('keep') && !dirArg) fs.rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -220,12 +220,15 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
 
   // 4. Save.
   const tSave = Date.now();
-  if (cancelled) idx.setMeta('incomplete', 'true');
-  else idx.setMeta('incomplete', 'false');
-  idx.setMeta('last_indexed', new Date().toISOString());
-  report({ phase: 'save', done, total: toRead.length });
-  idx.save();
-  log(`save: ${Date.now() - tSave} ms`);
+  idx.setMeta('incomplete', cancelled ? 'true' : 'false');
+  if (done > 0 || toForget.length > 0 || idx.isDirty) {
+    idx.setMeta('last_indexed', new Date().toISOString());
+    report({ phase: 'save', done, total: toRead.length });
+    idx.save();
+    log(`save: ${Date.now() - tSave} ms`);
+  } else {
+    log('nothing changed: the index file is left as it was');
+  }
   return {
     root,
     dbPath,

@@ -181,8 +181,11 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
     const t = performance.now();
     if (mode === 'sync') {
       // Warm page cache: synchronous reads, one scratch buffer, no thread-pool round trips.
-      for (const c of chunk) {
+      for (let i = 0; i < chunk.length; i++) {
+        // Give the event loop a turn now and then: a host (VS Code) stays responsive and can cancel.
+        if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
         if (signal?.aborted) break;
+        const c = chunk[i];
         const abs = path.join(root, c.relPath);
         accept(await toRecord(abs, c, readHeaderSync(abs, limits, scratch), pixelStats));
       }
@@ -261,6 +264,8 @@ async function toRecord(abs: string, c: Candidate, h: HeaderRead, pixelStats: bo
 }
 
 const CHUNK = 256;
+/** Synchronous reads between two turns of the event loop (about 10 ms of work). */
+const YIELD_EVERY = 64;
 
 /**
  * Chooses between synchronous reads (best with a warm page cache: no thread-pool hops) and several

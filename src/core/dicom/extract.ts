@@ -6,6 +6,9 @@ import { parseSingleInt, parseSingleNumber, readNumbers, readString, STRING_VRS 
 
 const PER_FRAME = 'x52009230';
 const SHARED = 'x52009229';
+/** The longest text value the index keeps (characters). */
+export const MAX_TEXT_CHARS = 4096;
+const cap = (s: string) => (s.length > MAX_TEXT_CHARS ? `${s.slice(0, MAX_TEXT_CHARS)}…` : s);
 
 /**
  * Attributes that enhanced multi-frame objects keep in functional-group macros instead of the top
@@ -84,12 +87,16 @@ function convert(ds: DataSet, el: Element, def: FieldDef, cs: CharsetInfo): { va
   // Trust the file's VR when it has one (explicit VR), else the dictionary's.
   const vr = el.vr && el.vr !== 'UN' ? el.vr : def.vr;
   if (STRING_VRS.has(vr) || vr === 'UN') {
-    const raw = readString(ds, el, STRING_VRS.has(vr) ? vr : def.vr, cs);
+    const full = readString(ds, el, STRING_VRS.has(vr) ? vr : def.vr, cs);
+    // The index holds short values (LO 64, PN 3×64, UI 64 chars…): a value of megabytes (implicit VR
+    // allows one) is cut, so that it cannot swell the database, the tree or an export.
+    const raw = cap(full);
     if (def.type === 'real') return { value: parseSingleNumber(raw), raw };
     if (def.type === 'int') return { value: parseSingleInt(raw), raw };
     return { value: raw, raw };
   }
   const nums = readNumbers(ds, el, vr);
-  if (def.type === 'text') return { value: nums.join('\\'), raw: nums.join('\\') };
-  return { value: nums.length === 1 && Number.isFinite(nums[0]) ? nums[0] : null, raw: nums.join('\\') };
+  const joined = cap(nums.slice(0, MAX_TEXT_CHARS).join('\\'));
+  if (def.type === 'text') return { value: joined, raw: joined };
+  return { value: nums.length === 1 && Number.isFinite(nums[0]) ? nums[0] : null, raw: joined };
 }

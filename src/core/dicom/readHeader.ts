@@ -17,12 +17,21 @@ export interface ReadLimits {
   maxHeaderBytes: number;
   /** The most a deflated data set may inflate to. */
   maxInflatedBytes: number;
+  /**
+   * The most data elements (sequence items and nested elements included) one parse may read:
+   * a header of millions of tiny elements costs seconds and gigabytes otherwise.
+   */
+  maxElements?: number;
+  /** The most time the parsing of one file may take (ms), all of its reads together. */
+  maxParseMs?: number;
 }
 
 export const DEFAULT_LIMITS: ReadLimits = {
   firstRead: 16 * 1024,
   maxHeaderBytes: 64 * 1024 * 1024,
   maxInflatedBytes: 256 * 1024 * 1024,
+  maxElements: 250_000,
+  maxParseMs: 2_000,
 };
 
 export interface PixelDataLocation {
@@ -67,6 +76,8 @@ interface ReadRequest {
  */
 function* headerProcess(size: number, mtimeMs: number, limits: ReadLimits, scratch?: Buffer): Generator<ReadRequest, HeaderRead, number> {
   if (size === 0) return failure('not_dicom', 'empty file', 0, mtimeMs);
+  // The time budget counts parsing only, over all attempts (not the waits for reads).
+  limits = { ...limits, clock: { usedMs: 0 } } as ReadLimits;
   const want = Math.min(size, limits.firstRead);
   let buf = scratch && scratch.length >= want ? scratch : Buffer.allocUnsafe(want);
   let have = yield { buf, offset: 0, length: want };
@@ -178,13 +189,13 @@ export function parseBytes(bytes: Uint8Array, fileSize: number, limits: ReadLimi
   const part10 = sniff.kind !== 'raw';
   const parsed = parseDataSet(input, sniff.kind === 'raw' ? sniff.transferSyntax : null, complete, limits);
   if (parsed === 'need-whole-file') return { kind: 'more', need: fileSize, fallback: blank('error', 'deflated data set not read') };
-  const { dataSet, failure: failureText } = parsed;
+  const { dataSet, failure: failureText, skipped } = parsed;
   const ts = parsed.transferSyntax;
   const offsetShift = input === bytes ? 0 : 132;
   const pixel = dataSet?.elements[PIXEL_DATA];
   const maxEnd = dataSet ? furthestEnd(dataSet) - offsetShift : 0;
 
-  if (!complete && (failureText !== null || !pixel)) {
+  if (!complete && !parsed.final && (failureText !== null || !pixel)) {
     // Ran off the end of what we read (or stopped cleanly at its edge): read more.
     return {
       kind: 'more',
@@ -211,6 +222,10 @@ export function parseBytes(bytes: Uint8Array, fileSize: number, limits: ReadLimi
     if (over && result.status === 'ok') {
       result.status = 'partial';
       result.error = over;
+    }
+    if (skipped && result.status === 'ok') {
+      result.status = 'partial';
+      result.error = skipped;
     }
   }
   return { kind: 'done', result };
@@ -247,6 +262,10 @@ function isVr(a: number, b: number): boolean {
 }
 
 function classify(dataSet: dicomParser.DataSet | null, ts: string | null, part10: boolean, failure: string | null, layout: Layout['kind']): ParseResult {
+  if (layout !== 'raw' && dataSet && !hasReadableElement(dataSet)) {
+    // A valid-looking meta over bytes that hold no element whose value fits in the file: noise.
+    return { status: 'error', error: failure ?? 'no readable data element after the file meta', dataSet: null, transferSyntax: ts, part10, pixelData: null };
+  }
   if (layout !== 'raw' && failure === null) return { status: 'ok', error: null, dataSet, transferSyntax: ts, part10, pixelData: null };
   const dataElements = dataSet ? countDataElements(dataSet) : 0;
   if (layout === 'raw' && dataElements < 3) {
@@ -265,6 +284,16 @@ function countDataElements(ds: dicomParser.DataSet): number {
     if (group >= 0x0008 && group <= 0x0028 && group % 2 === 0) n++;
   }
   return n;
+}
+
+/** Is there one element outside the file meta whose value lies inside the bytes? */
+function hasReadableElement(ds: dicomParser.DataSet): boolean {
+  for (const tag in ds.elements) {
+    if (tag.startsWith('x0002')) continue;
+    const el = ds.elements[tag];
+    if (el.length === 0xffffffff || el.hadUndefinedLength || el.dataOffset + el.length <= ds.byteArray.length) return true;
+  }
+  return false;
 }
 
 function furthestEnd(ds: dicomParser.DataSet): number {
@@ -292,6 +321,35 @@ interface Parsed {
   dataSet: dicomParser.DataSet | null;
   transferSyntax: string | null;
   failure: string | null;
+  /** Why a part of the header was skipped (an unreadable sequence), if one was. */
+  skipped?: string | null;
+  /** A limit stopped the parse: reading more of the file cannot help. */
+  final?: boolean;
+}
+
+/** Parse time spent on this file so far (shared by the attempts of one read). */
+function clockOf(limits: ReadLimits): { usedMs: number } {
+  return (limits as ReadLimits & { clock?: { usedMs: number } }).clock ?? { usedMs: 0 };
+}
+
+/** A per-file limit (elements, time) stopped the parse. */
+class BudgetExceeded extends Error {}
+
+/**
+ * Counts the work of one parse where every element passes, dicom-parser's nested sequence reading
+ * included: each tag is two readUint16 calls on the one ByteStream the whole parse shares.
+ */
+function enforceBudget(stream: dicomParser.ByteStream, limits: ReadLimits): void {
+  const maxElements = limits.maxElements ?? DEFAULT_LIMITS.maxElements!;
+  const deadline = Date.now() + (limits.maxParseMs ?? DEFAULT_LIMITS.maxParseMs!) - clockOf(limits).usedMs;
+  const maxCalls = 2 * maxElements;
+  const read16 = stream.readUint16;
+  let calls = 0;
+  (stream as { readUint16: () => number }).readUint16 = function (this: dicomParser.ByteStream) {
+    if (++calls > maxCalls) throw new BudgetExceeded(`header has more than ${maxElements.toLocaleString('en-US')} elements`);
+    if ((calls & 4095) === 0 && Date.now() > deadline) throw new BudgetExceeded(`header took longer than ${(limits.maxParseMs ?? DEFAULT_LIMITS.maxParseMs!) / 1000} s to parse`);
+    return read16.call(this);
+  };
 }
 
 /**
@@ -345,15 +403,21 @@ function parseDataSet(input: Uint8Array, rawTransferSyntax: string | null, compl
   const dataSet = new (dicomParser as unknown as { DataSet: new (p: dicomParser.ByteArrayParser, a: Uint8Array, e: object) => dicomParser.DataSet }).DataSet(parser, arr, {});
   dataSet.warnings = [];
   let failure: string | null = null;
+  let final = false;
+  const t0 = Date.now();
   try {
     const stream = new dicomParser.ByteStream(parser, arr, position);
+    enforceBudget(stream, limits);
     readElements(dataSet, stream, explicit);
   } catch (e) {
     failure = describe(e);
+    final = e instanceof BudgetExceeded;
   }
+  clockOf(limits).usedMs += Date.now() - t0;
   Object.assign(dataSet.elements, metaElements);
   const transferSyntax = declared ?? (explicit ? (bigEndian ? EXPLICIT_BE : EXPLICIT_LE) : IMPLICIT_LE);
-  return { dataSet, transferSyntax, failure };
+  const skipped = (dataSet as { skipped?: string }).skipped ?? null;
+  return { dataSet, transferSyntax, failure, skipped, final };
 }
 
 const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
@@ -372,12 +436,17 @@ function readElements(ds: dicomParser.DataSet, stream: dicomParser.ByteStream, e
     try {
       el = explicit ? dicomParser.readDicomElementExplicit(stream, ds.warnings, PIXEL_DATA) : dicomParser.readDicomElementImplicit(stream, PIXEL_DATA, vrCallback);
     } catch (e) {
+      if (e instanceof BudgetExceeded) throw e;
       stream.position = start;
       const head = readElementHead(stream, explicit);
       const isSeq = head && (head.vr === 'SQ' || (!explicit && vrOf(head.tag) === 'SQ'));
       if (!head || !isSeq || head.length === 0xffffffff || head.dataOffset + head.length > end) throw e;
       ds.elements[head.tag] = { tag: head.tag, vr: 'SQ', length: head.length, dataOffset: head.dataOffset, items: [] };
-      ds.warnings.push(`${head.tag}: sequence items unreadable, skipped`);
+      const why = `(${head.tag.slice(1, 5).toUpperCase()},${head.tag.slice(5).toUpperCase()}) sequence unreadable (${describe(e)}), skipped`;
+      ds.warnings.push(why);
+      // A sequence dicom-parser cannot read in a valid file (as pydicom reads it) stays a warning;
+      // one we gave up on for a limit of ours (nesting deeper than the stack) makes the file partial.
+      if (isStackOverflow(e)) (ds as { skipped?: string }).skipped ??= why;
       stream.position = head.dataOffset + head.length;
       continue;
     }
@@ -430,10 +499,14 @@ function inflate(arr: Uint8Array, position: number, max: number): Uint8Array {
   return out;
 }
 
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
 function describe(e: unknown): string {
   const text = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
   const oneLine = String(text).replace(/^dicomParser\.\w+: ?/, '').replace(/\s+/g, ' ').trim();
-  if (e instanceof RangeError && /call stack/i.test(oneLine)) return 'sequences nested too deep';
+  if (isStackOverflow(e)) return 'sequences nested too deep';
   return oneLine.slice(0, 300) || 'unreadable';
 }
 

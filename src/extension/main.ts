@@ -1,0 +1,120 @@
+/**
+ * The extension's entry: wires the index service (databases, runs), the tree view, the watcher,
+ * the status bar, the commands and the summary panel, then indexes on startup as the settings say.
+ * Returns the DicomApi (the integration tests use it).
+ */
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { DicomApi } from './api';
+import { registerExportCommands } from './commands/exportCommands';
+import { registerIndexCommands } from './commands/indexCommands';
+import { registerShowTags } from './commands/showTags';
+import { registerTreeActions } from './commands/treeActions';
+import { IndexServiceImpl } from './indexService';
+import { createLog } from './log';
+import { folderSettings } from './settings';
+import { IndexStatusBar } from './statusBar';
+import { registerSummaryPanel } from './summary/panel';
+import { ExtensionSummaryHost } from './summaryHost';
+import type { TreeElement } from './tree/elements';
+import { DicomTreeProvider } from './tree/provider';
+import { problemCount } from './tree/queries';
+import { IndexWatcher } from './watcher';
+
+export function activate(context: vscode.ExtensionContext): DicomApi {
+  const t0 = Date.now();
+  const log = createLog();
+  const service = new IndexServiceImpl(log);
+  const tree = new DicomTreeProvider(service);
+  const view = vscode.window.createTreeView<TreeElement>('dicom.index', { treeDataProvider: tree, showCollapseAll: true });
+  const watcher = new IndexWatcher(service, log);
+  const status = new IndexStatusBar(service);
+  const host = new ExtensionSummaryHost(service, tree, view, log);
+
+  context.subscriptions.push(
+    log,
+    service,
+    tree,
+    view,
+    watcher,
+    status,
+    registerSummaryPanel(context, host),
+    registerIndexCommands(service),
+    registerExportCommands(service, log),
+    registerShowTags(),
+    registerTreeActions(view),
+    trackViewState(service, view),
+  );
+
+  log.info(`activated in ${Date.now() - t0} ms; ${(vscode.workspace.workspaceFolders ?? []).length} workspace folder(s)`);
+  indexOnStartup(service);
+
+  return {
+    service,
+    tree: {
+      getChildren: (el) => tree.getChildren(el),
+      getTreeItem: (el) => tree.getTreeItem(el),
+      getParent: (el) => tree.getParent(el),
+      resolveTooltip: (el) => tree.resolveTooltip(el),
+      reveal: async (el, opts) => view.reveal(el, opts),
+    },
+    indexAll: (opts) => service.indexAll(opts),
+    rebuild: (opts) => service.rebuild(opts),
+    cancel: () => service.cancel(),
+    waitIdle: () => watcher.settled(),
+    setWatching: (on) => watcher.setEnabled(on),
+    get statusText() {
+      return status.text;
+    },
+    log,
+  };
+}
+
+export function deactivate(): void {
+  /* context.subscriptions dispose everything; a running index run is cancelled and saves what it read */
+}
+
+/** `dicom.index.onStartup`: always, or if the folder has an index already (default), or never. */
+function indexOnStartup(service: IndexServiceImpl): void {
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => {
+    if (f.uri.scheme !== 'file') return false;
+    const s = folderSettings(f);
+    return s.onStartup === 'always' || (s.onStartup === 'ifIndexed' && fs.existsSync(s.dbPath));
+  });
+  if (folders.length) void service.indexAll({ folders });
+}
+
+/** The view's badge (problem files), its message while indexing, and the `dicom.indexing` context key. */
+function trackViewState(service: IndexServiceImpl, view: vscode.TreeView<TreeElement>): vscode.Disposable {
+  let lastMessage = 0;
+  let wasIndexing = false;
+  const updateBadge = async () => {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    void vscode.commands.executeCommand('setContext', 'dicom.hasIndex', folders.some((f) => service.hasIndex(f)));
+    let problems = 0;
+    for (const f of vscode.workspace.workspaceFolders ?? []) problems += (await service.withDatabase(f, problemCount)) ?? 0;
+    view.badge = problems ? { value: problems, tooltip: `${problems.toLocaleString('en-US')} files with problems (see Problems)` } : undefined;
+  };
+  void updateBadge();
+  return vscode.Disposable.from(
+    service.onDidChangeIndex(() => void updateBadge()),
+    service.onDidProgress((p) => {
+      if (service.isIndexing !== wasIndexing) {
+        wasIndexing = service.isIndexing;
+        void vscode.commands.executeCommand('setContext', 'dicom.indexing', wasIndexing);
+      }
+      if (!p) {
+        view.message = undefined;
+        return;
+      }
+      if (Date.now() - lastMessage < 500) return;
+      lastMessage = Date.now();
+      view.message =
+        p.phase === 'scan'
+          ? `Scanning ${p.folder.name}: ${p.done.toLocaleString('en-US')} files found…`
+          : p.phase === 'read'
+            ? `Indexing ${p.folder.name}: ${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} files…`
+            : `Saving the index of ${p.folder.name}…`;
+    }),
+  );
+}

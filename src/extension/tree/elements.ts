@@ -1,0 +1,130 @@
+/**
+ * The tree's elements: plain objects holding their database row and their parent. Ids are built
+ * from DICOM keys and paths (not database row ids), so they stay the same across re-indexing and
+ * rebuilds: expansion state survives a refresh and TreeView.reveal finds a node again.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { InstanceRow, PatientRow, ProblemRow, SeriesRow, StudyRow } from './queries';
+
+interface Base {
+  readonly id: string;
+  readonly folder: vscode.WorkspaceFolder;
+  readonly parent: TreeElement | undefined;
+}
+export interface FolderNode extends Base {
+  readonly kind: 'folder';
+}
+export interface PatientNode extends Base {
+  readonly kind: 'patient';
+  readonly row: PatientRow;
+}
+export interface StudyNode extends Base {
+  readonly kind: 'study';
+  readonly row: StudyRow;
+}
+export interface SeriesNode extends Base {
+  readonly kind: 'series';
+  readonly row: SeriesRow;
+}
+export interface InstanceNode extends Base {
+  readonly kind: 'instance';
+  readonly row: InstanceRow;
+}
+export interface ProblemsNode extends Base {
+  readonly kind: 'problems';
+  readonly count: number;
+}
+export interface ProblemNode extends Base {
+  readonly kind: 'problem';
+  readonly row: ProblemRow;
+}
+export interface MoreNode extends Base {
+  readonly kind: 'more';
+  readonly count: number;
+}
+
+export type TreeElement = FolderNode | PatientNode | StudyNode | SeriesNode | InstanceNode | ProblemsNode | ProblemNode | MoreNode;
+
+/** What a node in a folder hangs under: the folder node (multi-root) or the root. */
+export type Anchor = FolderNode | undefined;
+
+const base = (folder: vscode.WorkspaceFolder) => folder.uri.toString();
+
+export const folderNode = (folder: vscode.WorkspaceFolder): FolderNode => ({ kind: 'folder', id: base(folder), folder, parent: undefined });
+
+export const patientNode = (folder: vscode.WorkspaceFolder, parent: Anchor, row: PatientRow): PatientNode => ({
+  kind: 'patient',
+  id: `${base(folder)}|P:${row.PatientID}`,
+  folder,
+  parent,
+  row,
+});
+
+export const studyNode = (parent: PatientNode, row: StudyRow): StudyNode => ({
+  kind: 'study',
+  id: `${parent.id}|S:${row.StudyInstanceUID}`,
+  folder: parent.folder,
+  parent,
+  row,
+});
+
+export const seriesNode = (parent: StudyNode, row: SeriesRow): SeriesNode => ({
+  kind: 'series',
+  id: `${parent.id}|E:${row.SeriesInstanceUID}`,
+  folder: parent.folder,
+  parent,
+  row,
+});
+
+export const instanceNode = (parent: SeriesNode, row: InstanceRow): InstanceNode => ({
+  kind: 'instance',
+  id: `${parent.id}|I:${row.path}`,
+  folder: parent.folder,
+  parent,
+  row,
+});
+
+export const problemsNode = (folder: vscode.WorkspaceFolder, parent: Anchor, count: number): ProblemsNode => ({
+  kind: 'problems',
+  id: `${base(folder)}|problems`,
+  folder,
+  parent,
+  count,
+});
+
+export const problemNode = (parent: ProblemsNode, row: ProblemRow): ProblemNode => ({
+  kind: 'problem',
+  id: `${parent.id}|${row.path}`,
+  folder: parent.folder,
+  parent,
+  row,
+});
+
+export const moreNode = (parent: ProblemsNode, count: number): MoreNode => ({ kind: 'more', id: `${parent.id}|more`, folder: parent.folder, parent, count });
+
+/** The file behind a node, if it has one. */
+export function fileOf(el: TreeElement): vscode.Uri | undefined {
+  if (el.kind === 'instance' || el.kind === 'problem') return vscode.Uri.file(path.join(el.folder.uri.fsPath, ...el.row.path.split('/')));
+  return undefined;
+}
+
+/** The UID a node stands for (Copy UID). */
+export function uidOf(el: TreeElement): { keyword: string; uid: string } | undefined {
+  switch (el.kind) {
+    case 'study':
+      return { keyword: 'StudyInstanceUID', uid: el.row.StudyInstanceUID };
+    case 'series':
+      return { keyword: 'SeriesInstanceUID', uid: el.row.SeriesInstanceUID };
+    case 'instance':
+      return el.row.SOPInstanceUID ? { keyword: 'SOPInstanceUID', uid: el.row.SOPInstanceUID } : undefined;
+    case 'patient':
+      return { keyword: 'PatientID', uid: el.row.PatientID };
+    default:
+      return undefined;
+  }
+}
+
+export function isTreeElement(x: unknown): x is TreeElement {
+  return !!x && typeof x === 'object' && typeof (x as TreeElement).kind === 'string' && typeof (x as TreeElement).id === 'string' && 'folder' in (x as object);
+}

@@ -1,0 +1,39 @@
+/** Labels and descriptions of the tree's rows (plain text, never Markdown). */
+
+const nf = new Intl.NumberFormat('en-US');
+export const count = (n: number, one: string, many = `${one}s`) => `${nf.format(n)} ${n === 1 ? one : many}`;
+export const num = (n: number) => nf.format(n);
+
+/** DICOM DA `YYYYMMDD` as `YYYY-MM-DD` (other forms as they are). */
+export function formatDate(da: string | null | undefined): string {
+  if (!da) return '';
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(da.trim());
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : da.trim();
+}
+
+/** PN `Family^Given^Middle^Prefix^Suffix` as `Family, Given Middle` (the first component group). */
+export function formatPersonName(pn: string | null | undefined): string {
+  if (!pn) return '';
+  const [family = '', given = '', middle = '', prefix = '', suffix = ''] = pn.split('=')[0].split('^').map((s) => s.trim());
+  const rest = [prefix, given, middle].filter(Boolean).join(' ');
+  const name = family && rest ? `${family}, ${rest}` : family || rest;
+  return [name, suffix].filter(Boolean).join(' ');
+}
+
+/** Millimetres: `1.25 mm`, a range `1.25–2.5 mm`, or ''. */
+export function formatMm(min: number | null | undefined, max?: number | null): string {
+  if (min === null || min === undefined) return '';
+  const a = +Number(min).toFixed(3);
+  const b = max === null || max === undefined ? a : +Number(max).toFixed(3);
+  return a === b ? `${a} mm` : `${a}–${b} mm`;
+}
+
+/** Control characters would garble a label: make them spaces, and clip. */
+export function plain(s: string | null | undefined, max = 120): string {
+  if (!s) return '';
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+export const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });

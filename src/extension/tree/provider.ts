@@ -1,0 +1,206 @@
+/**
+ * The "DICOM Index" tree: Patient → Study → Series → Instance, and a Problems node, per workspace
+ * folder (grouped under folder nodes in a multi-root workspace). Each level is one grouped SQL query
+ * run when its parent is expanded; tooltips are built on hover.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { IndexServiceImpl } from '../indexService';
+import * as E from './elements';
+import type { TreeElement } from './elements';
+import { count, formatDate, formatMm, formatPersonName, num, plain } from './format';
+import * as q from './queries';
+import { buildTooltip } from './tooltips';
+
+export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<TreeElement | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly sub: vscode.Disposable;
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly service: IndexServiceImpl) {
+    this.sub = vscode.Disposable.from(
+      service.onDidChangeIndex(() => this.refresh()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
+    );
+  }
+
+  /** Refreshes the whole tree (coalesced: many changes in a moment are one refresh). */
+  refresh(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.emitter.fire(undefined);
+    }, 50);
+  }
+
+  private get grouped(): boolean {
+    return (vscode.workspace.workspaceFolders ?? []).length > 1;
+  }
+
+  async getChildren(el?: TreeElement): Promise<TreeElement[]> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (!el) {
+      if (!this.grouped) return folders.length ? this.folderChildren(folders[0], undefined) : [];
+      // Multi-root: a node per folder, unless nothing is indexed at all (then the welcome view shows).
+      if (!folders.some((f) => this.service.hasIndex(f))) return [];
+      return folders.map(E.folderNode);
+    }
+    switch (el.kind) {
+      case 'folder':
+        return this.folderChildren(el.folder, el);
+      case 'patient':
+        return (await this.service.withDatabase(el.folder, (idx) => q.studies(idx, { patientId: el.row.id }).map((r) => E.studyNode(el, r)))) ?? [];
+      case 'study':
+        return (await this.service.withDatabase(el.folder, (idx) => q.series(idx, { studyId: el.row.id }).map((r) => E.seriesNode(el, r)))) ?? [];
+      case 'series':
+        return (await this.service.withDatabase(el.folder, (idx) => q.instances(idx, { seriesId: el.row.id }).map((r) => E.instanceNode(el, r)))) ?? [];
+      case 'problems':
+        return (
+          (await this.service.withDatabase(el.folder, (idx) => {
+            const rows = q.problems(idx);
+            const out: TreeElement[] = rows.map((r) => E.problemNode(el, r));
+            const total = q.problemCount(idx);
+            if (total > rows.length) out.push(E.moreNode(el, total - rows.length));
+            return out;
+          })) ?? []
+        );
+      default:
+        return [];
+    }
+  }
+
+  private async folderChildren(folder: vscode.WorkspaceFolder, anchor: E.Anchor): Promise<TreeElement[]> {
+    return (
+      (await this.service.withDatabase(folder, (idx) => {
+        const out: TreeElement[] = q.patients(idx).map((r) => E.patientNode(folder, anchor, r));
+        const problems = q.problemCount(idx);
+        if (problems) out.push(E.problemsNode(folder, anchor, problems));
+        return out;
+      })) ?? []
+    );
+  }
+
+  getParent(el: TreeElement): TreeElement | undefined {
+    return el.parent;
+  }
+
+  getTreeItem(el: TreeElement): vscode.TreeItem {
+    const C = vscode.TreeItemCollapsibleState;
+    let item: vscode.TreeItem;
+    switch (el.kind) {
+      case 'folder': {
+        item = new vscode.TreeItem(el.folder.name, this.service.hasIndex(el.folder) ? C.Expanded : C.None);
+        item.iconPath = new vscode.ThemeIcon('root-folder');
+        item.description = this.service.hasIndex(el.folder) ? '' : 'not indexed';
+        item.tooltip = this.service.dbPath(el.folder);
+        break;
+      }
+      case 'patient': {
+        const id = plain(el.row.PatientID);
+        const name = plain(formatPersonName(el.row.PatientName));
+        const label = name && id && name !== id ? `${name} (${id})` : name || id || '(no Patient ID)';
+        item = new vscode.TreeItem(label, C.Collapsed);
+        item.description = count(el.row.studies, 'study', 'studies');
+        item.iconPath = new vscode.ThemeIcon('person');
+        break;
+      }
+      case 'study': {
+        const r = el.row;
+        const label = [formatDate(r.StudyDate), plain(r.StudyDescription)].filter(Boolean).join(' · ') || '(no date or description)';
+        item = new vscode.TreeItem(label, C.Collapsed);
+        item.description = count(r.series, 'series', 'series');
+        item.iconPath = new vscode.ThemeIcon('folder-library');
+        break;
+      }
+      case 'series': {
+        const r = el.row;
+        const head = [plain(r.Modality), r.SeriesNumber !== null ? `#${r.SeriesNumber}` : ''].filter(Boolean).join(' ');
+        const label = [head, plain(r.SeriesDescription)].filter(Boolean).join(' · ') || '(series)';
+        item = new vscode.TreeItem(label, C.Collapsed);
+        item.description = [count(r.images, 'image'), formatMm(r.thicknessMin, r.thicknessMax)].filter(Boolean).join(' · ');
+        item.iconPath = new vscode.ThemeIcon('layers');
+        break;
+      }
+      case 'instance': {
+        const r = el.row;
+        const name = path.posix.basename(r.path);
+        item = new vscode.TreeItem(r.InstanceNumber !== null ? `#${r.InstanceNumber} · ${name}` : name, C.None);
+        if (r.status !== 'ok') item.description = r.status;
+        item.iconPath = new vscode.ThemeIcon(r.status === 'ok' ? 'file-media' : 'warning');
+        item.command = { command: 'dicom.showTags', title: 'Show Tags', arguments: [el] };
+        break;
+      }
+      case 'problems': {
+        item = new vscode.TreeItem('Problems', C.Collapsed);
+        item.description = count(el.count, 'file');
+        item.iconPath = new vscode.ThemeIcon('warning');
+        break;
+      }
+      case 'problem': {
+        const r = el.row;
+        item = new vscode.TreeItem(path.posix.basename(r.path), C.None);
+        const status = r.status === 'not_dicom' ? 'not DICOM' : r.status;
+        item.description = plain(`${status}${r.error ? `: ${r.error}` : ''}`, 160);
+        item.iconPath = new vscode.ThemeIcon(r.status === 'error' ? 'error' : r.status === 'partial' ? 'warning' : 'circle-slash');
+        item.command =
+          r.status === 'not_dicom'
+            ? { command: 'vscode.open', title: 'Open', arguments: [E.fileOf(el)] }
+            : { command: 'dicom.showTags', title: 'Show Tags', arguments: [el] };
+        break;
+      }
+      case 'more': {
+        item = new vscode.TreeItem(`… and ${num(el.count)} more`, C.None);
+        item.tooltip = 'The Problems sheet of "Export Metadata to Excel…" lists every one.';
+        break;
+      }
+    }
+    item.id = el.id;
+    item.contextValue = `dicom.${el.kind}`;
+    return item;
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, el: TreeElement, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
+    if (item.tooltip === undefined && !token.isCancellationRequested) {
+      try {
+        item.tooltip = await buildTooltip(this.service, el);
+      } catch (e) {
+        item.tooltip = `Could not read the tags: ${(e as Error).message.split('\n')[0]}`;
+      }
+    }
+    return item;
+  }
+
+  /** The tooltip of an element as the hover would show it (tests). */
+  async resolveTooltip(el: TreeElement): Promise<vscode.MarkdownString | string | undefined> {
+    const item = await this.resolveTreeItem(this.getTreeItem(el), el, new vscode.CancellationTokenSource().token);
+    return item.tooltip;
+  }
+
+  /** The series node with this UID, its parents built (for TreeView.reveal). */
+  async findSeries(folder: vscode.WorkspaceFolder, uid: string): Promise<E.SeriesNode | undefined> {
+    return this.service.withDatabase(folder, (idx) => {
+      const ids = q.seriesByUid(idx, uid);
+      if (!ids) return undefined;
+      const anchor = this.grouped ? E.folderNode(folder) : undefined;
+      const p = q.patients(idx, ids.patientId)[0];
+      const st = q.studies(idx, { id: ids.studyId })[0];
+      const se = q.series(idx, { id: ids.seriesId })[0];
+      if (!p || !st || !se) return undefined;
+      return E.seriesNode(E.studyNode(E.patientNode(folder, anchor, p), st), se);
+    });
+  }
+
+  async findProblems(folder: vscode.WorkspaceFolder): Promise<E.ProblemsNode | undefined> {
+    return this.service.withDatabase(folder, (idx) => {
+      const n = q.problemCount(idx);
+      return n ? E.problemsNode(folder, this.grouped ? E.folderNode(folder) : undefined, n) : undefined;
+    });
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    this.sub.dispose();
+    this.emitter.dispose();
+  }
+}

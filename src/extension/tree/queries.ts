@@ -1,0 +1,175 @@
+/**
+ * The tree's SQL: one query per level, grouped and counted in SQLite, run lazily when a node is
+ * expanded. Each level can also be asked for one row by id (TreeView.reveal builds a node's parents).
+ */
+import type { SqlValue } from 'sql.js';
+import type { IndexDatabase } from '../../core/db/database';
+import { collator } from './format';
+
+export interface PatientRow {
+  id: number;
+  PatientID: string;
+  PatientName: string | null;
+  studies: number;
+}
+export interface StudyRow {
+  id: number;
+  patientId: number;
+  StudyInstanceUID: string;
+  StudyDate: string | null;
+  StudyDescription: string | null;
+  series: number;
+  images: number;
+}
+export interface SeriesRow {
+  id: number;
+  studyId: number;
+  SeriesInstanceUID: string;
+  SeriesNumber: number | null;
+  Modality: string | null;
+  SeriesDescription: string | null;
+  images: number;
+  thicknessMin: number | null;
+  thicknessMax: number | null;
+}
+export interface InstanceRow {
+  fileId: number;
+  seriesId: number;
+  InstanceNumber: number | null;
+  SOPInstanceUID: string | null;
+  path: string;
+  status: string;
+}
+export interface ProblemRow {
+  fileId: number;
+  path: string;
+  status: string;
+  error: string | null;
+}
+
+const PATH = `CASE WHEN d.path = '' THEN f.name ELSE d.path || '/' || f.name END`;
+
+export function patients(idx: IndexDatabase, id?: number): PatientRow[] {
+  const rows = idx.all<PatientRow>(
+    `SELECT p.id, p.PatientID, p.PatientName,
+       (SELECT COUNT(*) FROM study st WHERE st.patient_id = p.id) AS studies
+     FROM patient p ${id === undefined ? '' : 'WHERE p.id = ?'}`,
+    id === undefined ? [] : [id],
+  );
+  // Natural order by name, then ID (LIDC-IDRI-2 before LIDC-IDRI-10); patients without a name last.
+  return rows.sort((a, b) => (a.PatientName ? 0 : 1) - (b.PatientName ? 0 : 1) || collator.compare(a.PatientName ?? '', b.PatientName ?? '') || collator.compare(a.PatientID, b.PatientID));
+}
+
+export function studies(idx: IndexDatabase, where: { patientId?: number; id?: number }): StudyRow[] {
+  const [cond, param] = where.id !== undefined ? ['st.id = ?', where.id] : ['st.patient_id = ?', where.patientId!];
+  return idx.all<StudyRow>(
+    `SELECT st.id, st.patient_id AS patientId, st.StudyInstanceUID, st.StudyDate, st.StudyDescription,
+       COUNT(DISTINCT se.id) AS series, COUNT(i.file_id) AS images
+     FROM study st LEFT JOIN series se ON se.study_id = st.id LEFT JOIN instance i ON i.series_id = se.id
+     WHERE ${cond} GROUP BY st.id
+     ORDER BY st.StudyDate IS NULL OR st.StudyDate = '', st.StudyDate, st.StudyDescription, st.StudyInstanceUID`,
+    [param as SqlValue],
+  );
+}
+
+export function series(idx: IndexDatabase, where: { studyId?: number; id?: number }): SeriesRow[] {
+  const [cond, param] = where.id !== undefined ? ['se.id = ?', where.id] : ['se.study_id = ?', where.studyId!];
+  return idx.all<SeriesRow>(
+    `SELECT se.id, se.study_id AS studyId, se.SeriesInstanceUID, se.SeriesNumber, se.Modality, se.SeriesDescription,
+       COUNT(i.file_id) AS images, MIN(i.SliceThickness) AS thicknessMin, MAX(i.SliceThickness) AS thicknessMax
+     FROM series se LEFT JOIN instance i ON i.series_id = se.id
+     WHERE ${cond} GROUP BY se.id
+     ORDER BY se.SeriesNumber IS NULL, se.SeriesNumber, se.SeriesDescription, se.SeriesInstanceUID`,
+    [param as SqlValue],
+  );
+}
+
+export function instances(idx: IndexDatabase, where: { seriesId?: number; fileId?: number }): InstanceRow[] {
+  const [cond, param] = where.fileId !== undefined ? ['i.file_id = ?', where.fileId] : ['i.series_id = ?', where.seriesId!];
+  const rows = idx.all<InstanceRow>(
+    `SELECT i.file_id AS fileId, i.series_id AS seriesId, i.InstanceNumber, i.SOPInstanceUID, ${PATH} AS path, f.status
+     FROM instance i JOIN files f ON f.id = i.file_id JOIN dirs d ON d.id = f.dir_id WHERE ${cond}`,
+    [param as SqlValue],
+  );
+  // InstanceNumber (missing last), then the path in natural order.
+  return rows.sort((a, b) => {
+    if (a.InstanceNumber !== b.InstanceNumber) {
+      if (a.InstanceNumber === null) return 1;
+      if (b.InstanceNumber === null) return -1;
+      return a.InstanceNumber - b.InstanceNumber;
+    }
+    return collator.compare(a.path, b.path);
+  });
+}
+
+export const PROBLEM_LIMIT = 2000;
+
+export function problemCount(idx: IndexDatabase): number {
+  return Number(idx.scalar("SELECT COUNT(*) FROM files WHERE status <> 'ok'") ?? 0);
+}
+
+export function problems(idx: IndexDatabase, limit = PROBLEM_LIMIT): ProblemRow[] {
+  return idx.all<ProblemRow>(
+    `SELECT f.id AS fileId, ${PATH} AS path, f.status, f.error FROM files f JOIN dirs d ON d.id = f.dir_id
+     WHERE f.status <> 'ok' ORDER BY f.status = 'partial', path LIMIT ?`,
+    [limit],
+  );
+}
+
+export function imageCount(idx: IndexDatabase): number {
+  return Number(idx.scalar("SELECT COUNT(*) FROM files WHERE status IN ('ok', 'partial')") ?? 0);
+}
+
+/** The ids on the way to a series (for reveal). */
+export function seriesByUid(idx: IndexDatabase, uid: string): { patientId: number; studyId: number; seriesId: number } | undefined {
+  return idx.all<{ patientId: number; studyId: number; seriesId: number }>(
+    `SELECT st.patient_id AS patientId, st.id AS studyId, se.id AS seriesId FROM series se JOIN study st ON st.id = se.study_id
+     WHERE se.SeriesInstanceUID = ? LIMIT 1`,
+    [uid],
+  )[0];
+}
+
+/** Series summary for the series tooltip. */
+export function seriesDetails(idx: IndexDatabase, seriesId: number): Record<string, SqlValue> {
+  return idx.all(
+    `SELECT se.Modality, se.SeriesNumber, se.SeriesDescription, se.SeriesInstanceUID, se.BodyPartExamined, se.Manufacturer, se.ManufacturerModelName,
+       COUNT(i.file_id) AS images, SUM(COALESCE(i.NumberOfFrames, 1)) AS frames,
+       MIN(i.InstanceNumber) AS firstInstance, MAX(i.InstanceNumber) AS lastInstance,
+       MIN(i.SliceThickness) AS thicknessMin, MAX(i.SliceThickness) AS thicknessMax, SUM(i.SliceThickness IS NULL) AS thicknessMissing,
+       MIN(i.SpacingBetweenSlices) AS spacingMin, MAX(i.SpacingBetweenSlices) AS spacingMax,
+       MIN(i.SliceLocation) AS locationMin, MAX(i.SliceLocation) AS locationMax,
+       MIN(i.Rows) AS rowsMin, MAX(i.Rows) AS rowsMax, MIN(i.Columns) AS colsMin, MAX(i.Columns) AS colsMax,
+       MIN(i.PixelSpacing) AS pixelSpacing, COUNT(DISTINCT i.PixelSpacing) AS pixelSpacings,
+       MIN(i.ConvolutionKernel) AS kernel, COUNT(DISTINCT i.ConvolutionKernel) AS kernels,
+       SUM(f.status = 'partial') AS partial, SUM(f.size) AS bytes
+     FROM series se LEFT JOIN instance i ON i.series_id = se.id LEFT JOIN files f ON f.id = i.file_id
+     WHERE se.id = ? GROUP BY se.id`,
+    [seriesId],
+  )[0];
+}
+
+/** Study summary for the study tooltip. */
+export function studyDetails(idx: IndexDatabase, studyId: number): { study: Record<string, SqlValue>; series: Record<string, SqlValue>[] } {
+  const study = idx.all(
+    `SELECT st.StudyInstanceUID, st.StudyDate, st.StudyDescription, st.AccessionNumber,
+       COUNT(DISTINCT se.id) AS series, COUNT(i.file_id) AS images, GROUP_CONCAT(DISTINCT se.Modality) AS modalities,
+       MIN(i.SliceThickness) AS thicknessMin, MAX(i.SliceThickness) AS thicknessMax, SUM(f.size) AS bytes
+     FROM study st LEFT JOIN series se ON se.study_id = st.id LEFT JOIN instance i ON i.series_id = se.id LEFT JOIN files f ON f.id = i.file_id
+     WHERE st.id = ? GROUP BY st.id`,
+    [studyId],
+  )[0];
+  const rows = series(idx, { studyId }).map((r) => ({ ...r }) as unknown as Record<string, SqlValue>);
+  return { study, series: rows };
+}
+
+/** Patient summary for the patient tooltip. */
+export function patientDetails(idx: IndexDatabase, patientId: number): Record<string, SqlValue> {
+  return idx.all(
+    `SELECT p.PatientID, p.PatientName, p.PatientSex, p.PatientAge, p.PatientBirthDate,
+       COUNT(DISTINCT st.id) AS studies, COUNT(DISTINCT se.id) AS series, COUNT(i.file_id) AS images,
+       MIN(NULLIF(st.StudyDate, '')) AS firstDate, MAX(NULLIF(st.StudyDate, '')) AS lastDate
+     FROM patient p LEFT JOIN study st ON st.patient_id = p.id LEFT JOIN series se ON se.study_id = st.id LEFT JOIN instance i ON i.series_id = se.id
+     WHERE p.id = ? GROUP BY p.id`,
+    [patientId],
+  )[0];
+}

@@ -1,0 +1,167 @@
+/**
+ * Hover tooltips, built lazily (resolveTreeItem) as untrusted Markdown: an instance shows the tags
+ * read from its file; a series, study or patient a summary from the index. Every value that came
+ * from a file goes through escapeMarkdown.
+ */
+import * as fs from 'node:fs';
+import type { SqlValue } from 'sql.js';
+import * as vscode from 'vscode';
+import { readFileTags } from '../../core/tags';
+import type { IndexServiceImpl } from '../indexService';
+import { fileOf, TreeElement } from './elements';
+import { count, formatDate, formatMm, num } from './format';
+import { clip, escapeMarkdown as esc, safeMarkdown, table } from './markdown';
+import * as q from './queries';
+
+/** Rows shown in an instance hover; Show Tags has them all. */
+export const HOVER_MAX_ROWS = 250;
+/** Long enough for any UID (64). */
+const HOVER_MAX_VALUE = 64;
+const ZWSP = '\u200b';
+
+/**
+ * Hovers are at most 500 px wide and table cells only wrap at break opportunities: let long values
+ * (UIDs, multi-values, paths) and long CamelCase keywords wrap, with zero-width spaces after
+ * separators, before inner capitals, and every 16 characters of an unbroken run.
+ */
+export function wrappable(s: string, keyword = false): string {
+  if (s.length <= (keyword ? 22 : 16)) return s;
+  const t = keyword ? s.replace(/([a-z0-9])(?=[A-Z])/g, `$1${ZWSP}`) : s.replace(/([.\\^/_,;:=-])(?=.)/g, `$1${ZWSP}`);
+  return t.replace(/[^\s\u200b]{16}(?=[^\s\u200b])/g, (m) => m + ZWSP);
+}
+
+export async function buildTooltip(service: IndexServiceImpl, el: TreeElement): Promise<vscode.MarkdownString | string | undefined> {
+  switch (el.kind) {
+    case 'instance':
+      return instanceTooltip(el.row.path, fileOf(el)!.fsPath, el.row.status);
+    case 'series':
+      return service.withDatabase(el.folder, (idx) => seriesTooltip(q.seriesDetails(idx, el.row.id)));
+    case 'study':
+      return service.withDatabase(el.folder, (idx) => studyTooltip(q.studyDetails(idx, el.row.id)));
+    case 'patient':
+      return service.withDatabase(el.folder, (idx) => patientTooltip(q.patientDetails(idx, el.row.id), el.row.studies));
+    case 'problem':
+      return `${el.row.path}\n${el.row.status}${el.row.error ? `: ${el.row.error}` : ''}`;
+    case 'problems':
+      return `${count(el.count, 'file')} that could not be read completely or are not DICOM`;
+    case 'folder':
+      return service.dbPath(el.folder);
+    default:
+      return undefined;
+  }
+}
+
+export async function instanceTooltip(relPath: string, file: string, indexedStatus: string): Promise<vscode.MarkdownString> {
+  const md = safeMarkdown();
+  const name = relPath.slice(relPath.lastIndexOf('/') + 1);
+  md.appendMarkdown(`**${esc(name)}**\n\n`);
+  if (!fs.existsSync(file)) {
+    md.appendMarkdown(`${esc(relPath)}\n\nThe file is no longer there.`);
+    return md;
+  }
+  const tags = await readFileTags(file, { maxValueLength: HOVER_MAX_VALUE, maxRows: HOVER_MAX_ROWS + 1, maxDepth: 4 });
+  const facts = [`${esc(wrappable(relPath))}`, `${esc(num(tags.size))} bytes`];
+  if (tags.transferSyntax) facts.push(`transfer syntax ${esc(tags.transferSyntax)}`);
+  if (tags.status !== 'ok' || indexedStatus !== 'ok') facts.push(`status ${esc(tags.status)}${tags.error ? `: ${esc(tags.error)}` : ''}`);
+  md.appendMarkdown(facts.join(' · ') + '\n\n');
+  if (!tags.rows.length) return md;
+  const shown = tags.rows.slice(0, HOVER_MAX_ROWS);
+  md.appendMarkdown(
+    table(
+      ['Keyword', 'Tag', 'VR', 'Value'],
+      shown.map((r) => [`${'› '.repeat(r.depth)}${wrappable(r.keyword, true)}`, r.tag, r.vr, wrappable(clip(r.value, HOVER_MAX_VALUE))]),
+    ),
+  );
+  if (tags.rows.length > HOVER_MAX_ROWS) md.appendMarkdown(`\n\nThe first ${HOVER_MAX_ROWS} elements; "Show Tags" lists them all.`);
+  return md;
+}
+
+const s = (v: SqlValue | undefined) => (v === null || v === undefined ? '' : String(v));
+const n = (v: SqlValue | undefined) => (v === null || v === undefined ? 0 : Number(v));
+const mb = (bytes: number) =>
+  bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1048576).toFixed(bytes < 10 * 1048576 ? 1 : 0)} MB`;
+
+/** `Label: value` lines (labels are ours, values escaped). */
+function facts(rows: [string, string][]): string {
+  return rows
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => `- ${esc(k)}: ${esc(v)}`)
+    .join('\n');
+}
+
+export function seriesTooltip(d: Record<string, SqlValue> | undefined): vscode.MarkdownString {
+  const md = safeMarkdown();
+  if (!d) return md;
+  const title = [s(d.Modality), d.SeriesNumber !== null ? `#${s(d.SeriesNumber)}` : '', s(d.SeriesDescription)].filter(Boolean).join(' ');
+  md.appendMarkdown(`**Series ${esc(title)}**\n\n`);
+  const range = (a: SqlValue, b: SqlValue, unit = '') => (a === null ? '' : a === b ? `${s(a)}${unit}` : `${s(a)} – ${s(b)}${unit}`);
+  const size = d.rowsMin === null ? '' : `${range(d.rowsMin, d.rowsMax)} × ${range(d.colsMin, d.colsMax)}`;
+  md.appendMarkdown(
+    facts([
+      ['Images', `${num(n(d.images))}${n(d.frames) > n(d.images) ? ` (${num(n(d.frames))} frames)` : ''}${n(d.partial) ? `, ${num(n(d.partial))} partial` : ''}`],
+      ['Instance numbers', range(d.firstInstance, d.lastInstance)],
+      ['Slice thickness', formatMm(d.thicknessMin as number | null, d.thicknessMax as number | null) + (n(d.thicknessMissing) ? ` (${num(n(d.thicknessMissing))} without)` : '')],
+      ['Spacing between slices', formatMm(d.spacingMin as number | null, d.spacingMax as number | null)],
+      ['Slice locations', d.locationMin === null ? '' : `${range(d.locationMin, d.locationMax)} mm`],
+      ['Rows × Columns', size],
+      ['Pixel spacing', n(d.pixelSpacings) > 1 ? `${num(n(d.pixelSpacings))} different` : s(d.pixelSpacing)],
+      ['Kernel', n(d.kernels) > 1 ? `${num(n(d.kernels))} different` : s(d.kernel)],
+      ['Body part', s(d.BodyPartExamined)],
+      ['Manufacturer', [s(d.Manufacturer), s(d.ManufacturerModelName)].filter(Boolean).join(' ')],
+      ['Size on disk', d.bytes === null ? '' : mb(n(d.bytes))],
+      ['SeriesInstanceUID', s(d.SeriesInstanceUID)],
+    ]),
+  );
+  return md;
+}
+
+export function studyTooltip(d: { study: Record<string, SqlValue>; series: Record<string, SqlValue>[] }): vscode.MarkdownString {
+  const md = safeMarkdown();
+  const st = d.study;
+  if (!st) return md;
+  md.appendMarkdown(`**Study ${esc([formatDate(s(st.StudyDate)), s(st.StudyDescription)].filter(Boolean).join(' · '))}**\n\n`);
+  md.appendMarkdown(
+    facts([
+      ['Series', num(n(st.series))],
+      ['Images', num(n(st.images))],
+      ['Modalities', s(st.modalities).split(',').join(', ')],
+      ['Slice thickness', formatMm(st.thicknessMin as number | null, st.thicknessMax as number | null)],
+      ['Study date', formatDate(s(st.StudyDate))],
+      ['Accession number', s(st.AccessionNumber)],
+      ['Size on disk', st.bytes === null ? '' : mb(n(st.bytes))],
+      ['StudyInstanceUID', s(st.StudyInstanceUID)],
+    ]),
+  );
+  if (d.series.length) {
+    md.appendMarkdown('\n\n');
+    md.appendMarkdown(
+      table(
+        ['Series', 'Modality', 'Description', 'Images', 'Thickness'],
+        d.series.slice(0, 30).map((r) => [s(r.SeriesNumber), s(r.Modality), clip(s(r.SeriesDescription), 48), num(n(r.images)), formatMm(r.thicknessMin as number | null, r.thicknessMax as number | null)]),
+      ),
+    );
+    if (d.series.length > 30) md.appendMarkdown(`\n\n… and ${d.series.length - 30} more series`);
+  }
+  return md;
+}
+
+export function patientTooltip(d: Record<string, SqlValue> | undefined, studies: number): vscode.MarkdownString {
+  const md = safeMarkdown();
+  if (!d) return md;
+  md.appendMarkdown(`**Patient ${esc(s(d.PatientName) || s(d.PatientID) || '(no Patient ID)')}**\n\n`);
+  const dates = d.firstDate === null ? '' : d.firstDate === d.lastDate ? formatDate(s(d.firstDate)) : `${formatDate(s(d.firstDate))} – ${formatDate(s(d.lastDate))}`;
+  md.appendMarkdown(
+    facts([
+      ['PatientName', s(d.PatientName)],
+      ['PatientID', s(d.PatientID)],
+      ['Sex', s(d.PatientSex)],
+      ['Age', s(d.PatientAge)],
+      ['Birth date', formatDate(s(d.PatientBirthDate))],
+      ['Studies', num(studies)],
+      ['Series', num(n(d.series))],
+      ['Images', num(n(d.images))],
+      ['Study dates', dates],
+    ]),
+  );
+  return md;
+}

@@ -1,0 +1,236 @@
+/**
+ * Keeps the index current: a FileSystemWatcher per workspace folder collects created, changed and
+ * deleted candidate files, and after a quiet moment (debounced, so a burst of 1,000 new files is one
+ * batch) hands them to the index service, which re-reads just those. A new folder (copied or moved
+ * in) triggers an incremental run of the whole workspace folder instead, since the watcher may
+ * report only the folder itself. A deleted folder forgets the indexed files under it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+import * as vscode from 'vscode';
+import type { IndexServiceImpl } from './indexService';
+import type { Log } from './log';
+import { folderSettings } from './settings';
+
+const QUIET_MS = 700;
+const MAX_WAIT_MS = 5000;
+/** Above this many paths a batch becomes an incremental run of the folder (one scan is cheaper). */
+const MAX_BATCH = 20_000;
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.dicom']);
+
+interface Pending {
+  folder: vscode.WorkspaceFolder;
+  changed: Set<string>;
+  deleted: Set<string>;
+  full: boolean;
+  first: number;
+}
+
+interface FolderWatch {
+  folder: vscode.WorkspaceFolder;
+  isCandidate: (rel: string, abs: string) => boolean;
+  indexDir: string;
+  disposable: vscode.Disposable;
+}
+
+export class IndexWatcher implements vscode.Disposable {
+  private readonly watches = new Map<string, FolderWatch>();
+  private readonly pending = new Map<string, Pending>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private enabled = true;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly service: IndexServiceImpl,
+    private readonly log: Log,
+  ) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.sync()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('dicom.index')) this.sync(true);
+      }),
+    );
+    this.sync();
+  }
+
+  /** Tests switch the watcher off while they build fixtures. Events while off are dropped. */
+  setEnabled(on: boolean): void {
+    this.enabled = on;
+    if (!on) {
+      this.pending.clear();
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** Resolves once collected events have been handed over and the resulting runs are done. */
+  async settled(): Promise<void> {
+    for (;;) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        await this.flush();
+      }
+      if (this.flushing) await this.flushing;
+      await this.service.waitIdle();
+      if (!this.timer && !this.flushing) return;
+    }
+  }
+
+  private sync(recreate = false): void {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const wanted = new Set(folders.map((f) => f.uri.toString()));
+    for (const [k, w] of this.watches) {
+      if (!wanted.has(k) || recreate) {
+        w.disposable.dispose();
+        this.watches.delete(k);
+      }
+    }
+    for (const folder of folders) {
+      const k = folder.uri.toString();
+      if (this.watches.has(k)) continue;
+      const s = folderSettings(folder);
+      if (!s.watch || folder.uri.scheme !== 'file') continue;
+      const include = s.include.length ? picomatch(s.include, { dot: true }) : null;
+      const exclude = s.exclude.length ? picomatch(s.exclude, { dot: true }) : null;
+      const indexDir = path.relative(folder.uri.fsPath, path.dirname(s.dbPath)).split(path.sep).join('/');
+      const isCandidate = (rel: string, abs: string) => {
+        if (exclude && exclude(rel)) return false;
+        if (include && !include(rel)) return false;
+        const base = rel.slice(rel.lastIndexOf('/') + 1);
+        if (/\.dcm$/i.test(base)) return true;
+        return s.sniffExtensionless && !base.includes('.') && hasDicmMarker(abs);
+      };
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/*'));
+      const watch: FolderWatch = { folder, isCandidate, indexDir, disposable: w };
+      watch.disposable = vscode.Disposable.from(
+        w,
+        w.onDidCreate((u) => this.onEvent(watch, u, 'created')),
+        w.onDidChange((u) => this.onEvent(watch, u, 'changed')),
+        w.onDidDelete((u) => this.onEvent(watch, u, 'deleted')),
+      );
+      this.watches.set(k, watch);
+    }
+  }
+
+  private onEvent(w: FolderWatch, uri: vscode.Uri, kind: 'created' | 'changed' | 'deleted'): void {
+    if (!this.enabled) return;
+    const rel = path.relative(w.folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');
+    if (!rel || rel.startsWith('../') || rel === '..') return;
+    const parts = rel.split('/');
+    if (parts.some((p) => SKIP_DIRS.has(p))) return;
+    if (w.indexDir && (rel === w.indexDir || rel.startsWith(w.indexDir + '/'))) return;
+    const p = this.pendingFor(w.folder);
+    if (kind === 'deleted') {
+      p.deleted.add(rel);
+      p.changed.delete(rel);
+    } else {
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.lstatSync(uri.fsPath);
+      } catch {
+        return; // gone again already: its delete event follows
+      }
+      if (st.isDirectory()) {
+        if (kind === 'created') p.full = true;
+        else return;
+      } else if (st.isFile()) {
+        if (!w.isCandidate(rel, uri.fsPath)) return;
+        p.changed.add(rel);
+        p.deleted.delete(rel);
+      } else return;
+    }
+    this.arm();
+  }
+
+  private pendingFor(folder: vscode.WorkspaceFolder): Pending {
+    const k = folder.uri.toString();
+    let p = this.pending.get(k);
+    if (!p) {
+      p = { folder, changed: new Set(), deleted: new Set(), full: false, first: Date.now() };
+      this.pending.set(k, p);
+    }
+    return p;
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    const first = Math.min(...[...this.pending.values()].map((p) => p.first));
+    const wait = Math.max(0, Math.min(QUIET_MS, first + MAX_WAIT_MS - Date.now()));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, wait);
+  }
+
+  private flush(): Promise<void> {
+    const run = async () => {
+      if (this.flushing) await this.flushing.catch(() => undefined);
+      const batches = [...this.pending.values()];
+      this.pending.clear();
+      for (const p of batches) {
+        if (p.full || p.changed.size + p.deleted.size > MAX_BATCH) {
+          this.log.info(`${p.folder.name}: watcher: folder added or large change: incremental run`);
+          void this.service.indexAll({ folders: [p.folder] });
+          continue;
+        }
+        const paths = new Set(p.changed);
+        if (p.deleted.size) for (const rel of await this.expandDeleted(p.folder, p.deleted)) paths.add(rel);
+        if (!paths.size) continue;
+        this.log.info(`${p.folder.name}: watcher: ${p.changed.size} added or changed, ${p.deleted.size} deleted`);
+        void this.service.indexPaths(p.folder, paths);
+      }
+    };
+    const f = run().finally(() => {
+      if (this.flushing === f) this.flushing = undefined;
+    });
+    this.flushing = f;
+    return f;
+  }
+
+  /** Deleted paths may be folders: the indexed files at or under each. */
+  private async expandDeleted(folder: vscode.WorkspaceFolder, deleted: Set<string>): Promise<string[]> {
+    const out: string[] = [];
+    const res = await this.service.withDatabase(folder, (idx) => {
+      for (const rel of deleted) {
+        if (/\.dcm$/i.test(rel)) {
+          out.push(rel);
+          continue;
+        }
+        const slash = rel.lastIndexOf('/');
+        const dir = slash < 0 ? '' : rel.slice(0, slash);
+        const name = rel.slice(slash + 1);
+        idx.each(
+          `SELECT CASE WHEN d.path = '' THEN f.name ELSE d.path || '/' || f.name END FROM files f JOIN dirs d ON d.id = f.dir_id
+           WHERE (d.path = ? AND f.name = ?) OR d.path = ? OR substr(d.path, 1, ?) = ?`,
+          [dir, name, rel, rel.length + 1, rel + '/'],
+          (row) => out.push(String(row[0])),
+        );
+      }
+      return true;
+    });
+    return res ? out : [];
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const w of this.watches.values()) w.disposable.dispose();
+    this.watches.clear();
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
+
+function hasDicmMarker(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(4);
+    return fs.readSync(fd, buf, 0, 4, 128) === 4 && buf.toString('latin1') === 'DICM';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}

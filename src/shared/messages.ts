@@ -1,0 +1,148 @@
+/**
+ * The message protocol between the summary panel's host (src/extension/summary) and its webview
+ * (webview/). Imported by both sides: plain types and constants only, no `vscode` or node imports.
+ *
+ * Flow: the webview posts `ready`; the host answers with `state` (everything the panel shows), and
+ * sends a new `state` whenever the index changes. The webview asks for actions (`export`,
+ * `savePng`, `copySummary`, `reveal…`); the host answers long actions with `busy` and `notice`.
+ * Every message carries `v`: a side that receives another version ignores it (the host then
+ * reloads the webview's HTML, which happens after an extension update with a restored panel).
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** The webview's `vscode.setState` content, also what the panel serializer is given after a reload. */
+export interface PersistedState {
+  v: number;
+  /** URI (string) of the workspace folder shown. */
+  folder?: string;
+  state?: SummaryState;
+  /** Table view state. */
+  sort?: { column: SeriesColumn; descending: boolean };
+  filter?: string;
+}
+
+/** Same shape as src/core/stats.ts `Stats` (the host checks assignability at compile time). */
+export interface StatsData {
+  patients: number;
+  studies: number;
+  series: number;
+  instances: number;
+  distinctSopInstances: number;
+  duplicateSopInstances: number;
+  files: { total: number; ok: number; partial: number; error: number; notDicom: number };
+  instancesPerStudy: { mean: number | null; min: number | null; max: number | null };
+  sliceThickness: {
+    min: number | null;
+    max: number | null;
+    missing: number;
+    invalid: number;
+    histogram: Record<string, number>;
+    seriesHistogram: Record<string, number>;
+  };
+  modalities: Record<string, number>;
+  totalBytes: number;
+  missingKeys: { PatientID: number; StudyInstanceUID: number; SeriesInstanceUID: number; SOPInstanceUID: number };
+  lastIndexed: string | null;
+  incomplete: boolean;
+}
+
+/** One row of the series table. Every string comes from DICOM files: set it as text only. */
+export interface SeriesRow {
+  /** SeriesInstanceUID ('' when missing). */
+  uid: string;
+  /** PatientName when stored, else PatientID. */
+  patient: string;
+  patientId: string;
+  /** DICOM DA form, YYYYMMDD, or ''. */
+  studyDate: string;
+  modality: string;
+  description: string;
+  seriesNumber: number | null;
+  images: number;
+  /** Distinct slice thicknesses (mm), ascending. */
+  thickness: number[];
+  /** Distinct pixel spacings (DICOM form `row\col`, mm). */
+  pixelSpacing: string[];
+  /** Distinct `rows×columns`. */
+  size: string[];
+}
+
+export type SeriesColumn = 'patient' | 'studyDate' | 'modality' | 'description' | 'images' | 'thickness' | 'pixelSpacing' | 'size';
+
+export interface FolderInfo {
+  /** URI string: the key. */
+  uri: string;
+  name: string;
+}
+
+export interface SummaryState {
+  folders: FolderInfo[];
+  /** The folder shown (URI string), or undefined when there is no workspace folder. */
+  folder?: string;
+  /** Null when the folder has no index yet. */
+  stats: StatsData | null;
+  series: SeriesRow[];
+  /** Series in the index; `series.length` is smaller when the list was capped. */
+  seriesTotal: number;
+  indexing: boolean;
+  /** When this state was computed (ISO). */
+  computedAt: string;
+  /** Set when the index could not be read. */
+  error?: string;
+}
+
+export type ChartId = 'thickness' | 'seriesThickness' | 'modalities';
+
+export const CHART_TITLES: Record<ChartId, string> = {
+  thickness: 'Instances per slice thickness',
+  seriesThickness: 'Series per slice thickness',
+  modalities: 'Instances per modality',
+};
+
+// ---- webview → host -----------------------------------------------------------------------------
+export type WebviewMessage =
+  | { v: number; type: 'ready' }
+  | { v: number; type: 'refresh' }
+  | { v: number; type: 'selectFolder'; folder: string }
+  | { v: number; type: 'revealSeries'; uid: string }
+  | { v: number; type: 'revealProblems' }
+  | { v: number; type: 'export'; format: 'csv' | 'xlsx' }
+  | { v: number; type: 'savePng'; chart: ChartId; dataUrl: string }
+  | { v: number; type: 'copySummary' }
+  | { v: number; type: 'indexWorkspace' };
+
+// ---- host → webview -----------------------------------------------------------------------------
+export type HostMessage =
+  | { v: number; type: 'state'; state: SummaryState }
+  /** A long action started (`true`) or ended; the webview disables the action buttons meanwhile. */
+  | { v: number; type: 'busy'; busy: boolean; action?: string }
+  /** A short line for the panel's status area. */
+  | { v: number; type: 'notice'; text: string; kind: 'info' | 'error' };
+
+const WEBVIEW_TYPES = new Set(['ready', 'refresh', 'selectFolder', 'revealSeries', 'revealProblems', 'export', 'savePng', 'copySummary', 'indexWorkspace']);
+
+/** Checks an incoming webview message (anything may arrive): version, type and field types. */
+export function isWebviewMessage(m: unknown): m is WebviewMessage {
+  if (!m || typeof m !== 'object') return false;
+  const o = m as Record<string, unknown>;
+  if (o.v !== PROTOCOL_VERSION || typeof o.type !== 'string' || !WEBVIEW_TYPES.has(o.type)) return false;
+  switch (o.type) {
+    case 'selectFolder':
+      return typeof o.folder === 'string';
+    case 'revealSeries':
+      return typeof o.uid === 'string';
+    case 'export':
+      return o.format === 'csv' || o.format === 'xlsx';
+    case 'savePng':
+      return (o.chart === 'thickness' || o.chart === 'seriesThickness' || o.chart === 'modalities') && typeof o.dataUrl === 'string' && o.dataUrl.startsWith('data:image/png;base64,');
+    default:
+      return true;
+  }
+}
+
+export function isHostMessage(m: unknown): m is HostMessage {
+  if (!m || typeof m !== 'object') return false;
+  const o = m as Record<string, unknown>;
+  return o.v === PROTOCOL_VERSION && (o.type === 'state' || o.type === 'busy' || o.type === 'notice');
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/env node
+// UI test of the DICOM Index tree with Playwright in a real VS Code (code-server + headless chromium),
+// driven as a user would: open a folder holding a small LIDC-like sample, open the DICOM view (its
+// welcome view offers "Index Workspace"), F1 → "DICOM: Index Workspace", wait for the patient rows,
+// expand a patient, its study and a series, hover an instance row and read its tooltip (the tag table,
+// with SOPInstanceUID), check the status bar. Screenshots: test-results/tree-welcome.png, tree.png,
+// tooltip.png, tooltip-series.png.
+//
+//   npx tsc -p . && node scripts/build.mjs && node test/ui/tree.ui.mjs [--keep] [--headed]
+//
+// Prints `ui tree: N passed, N failed` and exits non-zero on a failure.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot, startCodeServer } from '../harness/codeServer.mjs';
+import { launchChromium, openWorkbench } from '../harness/browser.mjs';
+import { hoverAndReadTooltip, runCommand, screenshot, viewPane, waitForTreeRows, waitForWorkbench } from '../harness/workbench.mjs';
+
+const require = createRequire(import.meta.url);
+const { values: opts } = parseArgs({ options: { keep: { type: 'boolean', default: false }, headed: { type: 'boolean', default: false } } });
+const say = (m) => console.log(`[ui tree] ${m}`);
+const t0 = Date.now();
+const VIEW = 'DICOM Index';
+
+const sampleModule = path.join(repoRoot, 'out', 'tools', 'sample', 'lidcSample.js');
+for (const f of [sampleModule, path.join(repoRoot, 'dist', 'extension.js')]) {
+  if (!existsSync(f)) {
+    console.error(`[ui tree] ${path.relative(repoRoot, f)} is missing: run \`npx tsc -p . && node scripts/build.mjs\``);
+    process.exit(2);
+  }
+}
+
+// ---- a workspace with a small LIDC-shaped sample (3 patients, 60 files of 64×64) ----------------
+const runDir = mkdtempSync(path.join(os.tmpdir(), 'dwi-ui-tree-'));
+const workspace = path.join(runDir, 'LIDC-sample');
+const { generateLidcSample } = require(sampleModule);
+const sample = await generateLidcSample(workspace, { patients: 3, slicesPerSeries: 20, size: 64, seed: 3 });
+// One more patient whose values are hostile Markdown/HTML: they must show as text and run nothing.
+const HTML_NAME = '<img src=x onerror=alert(1)>';
+const LINK_DESC = '[x](command:workbench.action.quit) | **b**';
+const fixtures = require(path.join(repoRoot, 'out', 'test', 'fixtures', 'dicomFiles.js'));
+fixtures.writeSeries(path.join(workspace, 'incoming', 'EVIL'), { count: 2, sliceThickness: 2, patientId: 'ZZ-EVIL', patientName: HTML_NAME, seriesDescription: LINK_DESC });
+const totalFiles = sample.files + 2;
+say(`workspace ${workspace}: ${sample.files} files, ${sample.patients} patients, ${sample.series} series (+2 hostile)`);
+
+let passed = 0;
+let failed = 0;
+let page;
+async function check(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    passed++;
+    say(`✔ ${name} (${Date.now() - t} ms)`);
+  } catch (err) {
+    failed++;
+    say(`✘ ${name}: ${err?.stack ?? err}`);
+    if (page) await screenshot(page, `tree-failure-${failed}.png`).catch(() => {});
+  }
+}
+const assert = (cond, msg) => {
+  if (!cond) throw new Error(msg);
+};
+
+let server;
+let browser;
+async function cleanup() {
+  await browser?.close().catch(() => {});
+  await server?.stop().catch(() => {});
+  if (opts.keep) say(`kept ${runDir}`);
+  else rmSync(runDir, { recursive: true, force: true });
+}
+const hardTimer = setTimeout(async () => {
+  console.error('[ui tree] TIMEOUT after 5 minutes');
+  console.log(`ui tree: ${passed} passed, ${failed + 1} failed`);
+  await cleanup();
+  process.exit(124);
+}, 5 * 60_000);
+
+/** The rows of the DICOM Index view. */
+const treeRows = async () => (await viewPane(page, VIEW)).locator('.pane-body .monaco-list-row');
+/** The row whose label text matches. */
+const row = async (re) => (await treeRows()).filter({ has: page.locator('.label-name', { hasText: re }) }).first();
+/**
+ * Hovers a row and returns the tooltip's text once `ready` accepts it (the hover can first show a
+ * placeholder while resolveTreeItem builds the tooltip). Zero-width spaces (wrap points) removed.
+ */
+async function tooltipText(rowLocator, ready) {
+  await hoverAndReadTooltip(page, rowLocator.locator('.label-name'), { timeout: 20_000 });
+  const hover = page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).first();
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const text = (await hover.innerText()).replace(/\u200b/g, '');
+    if (ready(text)) return text;
+    if (Date.now() > deadline) throw new Error(`tooltip not ready: ${text.slice(0, 400)}`);
+    await page.waitForTimeout(200);
+  }
+}
+async function expand(re) {
+  const r = await row(re);
+  await r.waitFor({ state: 'visible', timeout: 30_000 });
+  if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click();
+  await page.waitForFunction((el) => el.getAttribute('aria-expanded') === 'true', await r.elementHandle(), { timeout: 15_000 });
+}
+
+try {
+  server = await startCodeServer({ stateDir: path.join(runDir, 'server'), settings: { 'workbench.colorTheme': 'Default Light Modern', 'workbench.hover.delay': 300 } });
+  browser = await launchChromium({ stateDir: path.join(runDir, 'chromium'), headless: !opts.headed });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  await openWorkbench(page, { url: server.url, folder: workspace, remoteAuthority: server.remoteAuthority, payload: [['extensionDevelopmentPath', repoRoot]] });
+  await waitForWorkbench(page);
+  say(`workbench loaded (${Date.now() - t0} ms)`);
+
+  await check('the DICOM activity bar container shows the view with its welcome and "Index Workspace" button', async () => {
+    const icon = page.locator('.activitybar .action-item a[aria-label^="DICOM"], .activitybar .action-item[aria-label^="DICOM"]').first();
+    await icon.waitFor({ state: 'visible', timeout: 60_000 });
+    await icon.click();
+    const pane = await viewPane(page, VIEW, { timeout: 30_000 });
+    const button = pane.locator('.welcome-view-content .monaco-button', { hasText: 'Index Workspace' }).first();
+    await button.waitFor({ state: 'visible', timeout: 30_000 });
+    await screenshot(page, 'tree-welcome.png');
+  });
+
+  await check('F1 → "DICOM: Index Workspace" fills the tree with the patients', async () => {
+    await runCommand(page, 'DICOM: Index Workspace');
+    const rows = await waitForTreeRows(page, VIEW, { minRows: 3, timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.monaco-list-row .label-name').length >= 3, null, { timeout: 30_000 });
+    const labels = await rows.locator('.label-name').allInnerTexts();
+    assert(labels.filter((l) => /^LIDC-IDRI-\d{4}$/.test(l.trim())).length === 3, `three patient rows, got ${JSON.stringify(labels)}`);
+    const descriptions = await rows.locator('.label-description').allInnerTexts();
+    assert(descriptions.some((d) => /^1 study$/.test(d.trim())), `"1 study" descriptions, got ${JSON.stringify(descriptions)}`);
+  });
+
+  await check('expanding a patient, its study and a series shows the instances with counts', async () => {
+    await expand(/^LIDC-IDRI-0001$/);
+    const study = await row(/^\d{4}-\d{2}-\d{2}/);
+    await study.waitFor({ state: 'visible', timeout: 15_000 });
+    const studyLabel = (await study.locator('.label-name').innerText()).trim();
+    await expand(new RegExp(`^${studyLabel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    const series = await row(/^CT #\d+/);
+    await series.waitFor({ state: 'visible', timeout: 15_000 });
+    const desc = (await series.locator('.label-description').innerText()).trim();
+    assert(/^20 images · [\d.]+ mm$/.test(desc), `series description "N images · thickness", got "${desc}"`);
+    await expand(/^CT #\d+/);
+    const first = await row(/^#1 · /);
+    await first.waitFor({ state: 'visible', timeout: 15_000 });
+    const labels = await (await treeRows()).locator('.label-name').allInnerTexts();
+    const inst = labels.filter((l) => /^#\d+ · /.test(l.trim()));
+    assert(inst.length >= 5, `instance rows, got ${JSON.stringify(labels)}`);
+    assert(inst[0].startsWith('#1 ·') && inst[1].startsWith('#2 ·'), `InstanceNumber order, got ${JSON.stringify(inst.slice(0, 3))}`);
+    await page.mouse.move(5, 400);
+    await screenshot(page, 'tree.png');
+  });
+
+  await check('hovering an instance shows its tags (SOPInstanceUID) as a table', async () => {
+    const inst = await row(/^#2 · /);
+    const text = await tooltipText(inst, (t) => /Keyword/.test(t));
+    assert(/SOPInstanceUID/.test(text), `tooltip has SOPInstanceUID: ${text.slice(0, 400)}`);
+    assert(/\(0008,0018\)/.test(text) && /Keyword/.test(text), `tooltip table: ${text.slice(0, 400)}`);
+    assert(!/\\\./.test(text), 'no visible Markdown escapes');
+    const hover = page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).first();
+    assert((await hover.locator('table').count()) > 0, 'rendered as a table');
+    const size = await hover.evaluate((h) => {
+      const t = h.querySelector('table');
+      return { hover: h.getBoundingClientRect().width, table: t?.getBoundingClientRect().width, maxWidth: getComputedStyle(h).maxWidth, inner: [...h.querySelectorAll('*')].map((e) => [e.className, e.scrollWidth, e.clientWidth]).filter(([, sw, cw]) => sw > cw + 1).slice(0, 5) };
+    });
+    say(`hover size ${JSON.stringify(size)}`);
+    await screenshot(page, 'tooltip.png');
+  });
+
+  await check('hovering a series shows its summary', async () => {
+    const series = await row(/^CT #\d+/);
+    const text = await tooltipText(series, (t) => /Images:/.test(t));
+    assert(/Images: 20/.test(text) && /Slice thickness: [\d.]+ mm/.test(text), `series tooltip: ${text.slice(0, 400)}`);
+    await screenshot(page, 'tooltip-series.png');
+  });
+
+  await check('hostile values show as text in the tree and in the hover, and run nothing', async () => {
+    await page.keyboard.press('Escape');
+    await (await row(/^CT #\d+/)).click(); // collapse the series again
+    await expand(/^<img src \(ZZ-EVIL\)$/);
+    await expand(/^2000-01-01/);
+    const series = await row(/^CT #2 · \[x\]\(command:workbench\.action\.quit\) \| \*\*b\*\*$/);
+    await series.waitFor({ state: 'visible', timeout: 15_000 });
+    const seriesTip = await tooltipText(series, (t) => /Images:/.test(t));
+    assert(seriesTip.includes(LINK_DESC), `the series description as text: ${seriesTip.slice(0, 300)}`);
+    let hover = page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).first();
+    assert((await hover.locator('a, img').count()) === 0, 'no link or image made from the value');
+    const bold = await hover.locator('strong, b').allInnerTexts();
+    assert(!bold.some((t) => t.trim() === 'b'), `no bold made from the value: ${JSON.stringify(bold)}`);
+    await expand(/^CT #2 · /);
+    const inst = await row(/^#1 · 1-001\.dcm$/);
+    const text = await tooltipText(inst, (t) => /Keyword/.test(t));
+    assert(text.includes(HTML_NAME), `PatientName as text: ${text.slice(0, 600)}`);
+    assert(text.includes(LINK_DESC), 'SeriesDescription as text');
+    hover = page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).first();
+    assert((await hover.locator('a, img').count()) === 0, 'no link or image in the hover');
+    await hover.evaluate((h) => {
+      const cells = [...h.querySelectorAll('td')];
+      const row = cells.find((c) => c.textContent.includes('PatientName'));
+      row?.scrollIntoView({ block: 'center' });
+    });
+    await screenshot(page, 'tooltip-escaped.png');
+  });
+
+  await check('the status bar counts the images', async () => {
+    const item = page.locator('.statusbar-item', { hasText: `DICOM: ${totalFiles} images` }).first();
+    await item.waitFor({ state: 'visible', timeout: 20_000 });
+  });
+} catch (err) {
+  failed++;
+  say(`✘ setup: ${err?.stack ?? err}`);
+  if (page) await screenshot(page, 'tree-failure-setup.png').catch(() => {});
+} finally {
+  clearTimeout(hardTimer);
+  await cleanup();
+}
+say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`ui tree: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

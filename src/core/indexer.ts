@@ -37,6 +37,11 @@ export interface IndexOptions {
   /** Diagnostics (counts, timings, never tag values). */
   log?: (message: string) => void;
   concurrency?: number;
+  /**
+   * How files are read: `adaptive` (default) measures synchronous reads (best on a warm page cache)
+   * against several asynchronous reads in flight (best on a cold one) as it goes and uses the faster.
+   */
+  ioMode?: 'adaptive' | 'sync' | 'async';
   limits?: ReadLimits;
   /** Save at least this often during a long run (ms). */
   saveEveryMs?: number;
@@ -163,12 +168,13 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
   let lastSave = Date.now();
   let lastCommit = Date.now();
   let done = 0;
-  const strategy = new AdaptiveStrategy();
+  const strategy = new AdaptiveStrategy(opts.ioMode && opts.ioMode !== 'adaptive' ? opts.ioMode : null);
   const scratch = Buffer.allocUnsafe(limits.firstRead);
   const pixelStats = opts.pixelStats === true;
   writer.begin();
   const inFlight: Promise<FileRecord>[] = [];
   const accept = (rec: FileRecord) => {
+    rec.isNew = !forceRereadAll && !known.has(rec.relPath);
     if (!identity && rec.values) anonymise(rec.values, salt);
     writer.write(rec);
     counts[rec.status]++;
@@ -277,19 +283,24 @@ export class AdaptiveStrategy {
   private chunks = 0;
   private used = { sync: 0, async: 0 };
 
+  constructor(private readonly forced: 'sync' | 'async' | null = null) {}
+
   pick(): 'sync' | 'async' {
     const n = this.chunks++;
-    if (this.rate.sync === null) return 'sync';
+    if (this.forced) return this.forced;
+    // The first chunk warms the JIT and is not measured; then one chunk of each, then the faster.
+    if (n === 0 || this.rate.sync === null) return 'sync';
     if (this.rate.async === null) return 'async';
     const best = this.rate.sync >= this.rate.async ? 'sync' : 'async';
     return n % 16 === 15 ? (best === 'sync' ? 'async' : 'sync') : best;
   }
 
   record(mode: 'sync' | 'async', files: number, ms: number): void {
+    this.used[mode] += files;
+    if (this.chunks === 1 && !this.forced) return; // warm-up chunk
     const r = files / Math.max(ms, 0.001);
     const prev = this.rate[mode];
     this.rate[mode] = prev === null ? r : 0.5 * prev + 0.5 * r;
-    this.used[mode] += files;
   }
 
   describe(): string {

@@ -22,6 +22,8 @@ export interface FileRecord {
   values?: FieldValues;
   sliceThicknessInvalid?: string | null;
   pixel?: PixelSummary | null;
+  /** The index has no row for this path yet (a fresh file): nothing old to delete first. */
+  isNew?: boolean;
 }
 
 export interface KnownFile {
@@ -108,8 +110,10 @@ export class IndexWriter {
     s.upsertFile.step();
     const fileId = s.upsertFile.get()[0] as number;
     s.upsertFile.reset();
-    s.deleteInstance.run([fileId]);
-    if (this.idx.db.getRowsModified() > 0) this.mayOrphan = true;
+    if (!rec.isNew) {
+      s.deleteInstance.run([fileId]);
+      if (this.idx.db.getRowsModified() > 0) this.mayOrphan = true;
+    }
     if (!rec.values) return;
     const v = rec.values;
     const patientId = this.id(this.patientIds, key(v.PatientID), s.insertPatient, [key(v.PatientID), ...PATIENT_COLUMNS.slice(1).map((c) => v[c] ?? null)]);

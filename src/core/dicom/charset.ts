@@ -92,8 +92,19 @@ export interface CharsetInfo {
 const DEFAULT: CharsetInfo = { plain: 'windows-1252', initialG1: '', unknown: [] };
 
 /** Interprets the raw value of Specific Character Set (backslash-separated defined terms). */
+const parsedCharsets = new Map<string, CharsetInfo>();
+
 export function parseCharset(raw: string | undefined): CharsetInfo {
   if (!raw) return DEFAULT;
+  let cs = parsedCharsets.get(raw);
+  if (!cs) {
+    cs = parseCharsetUncached(raw);
+    if (parsedCharsets.size < 256) parsedCharsets.set(raw, cs);
+  }
+  return cs;
+}
+
+function parseCharsetUncached(raw: string): CharsetInfo {
   const terms = raw.split('\\').map((t) => t.trim());
   const unknown = terms.filter((t) => t !== '' && !(t in SINGLE) && !(t in ISO2022_G1));
   const iso2022 = terms.some((t) => t.startsWith('ISO 2022'));

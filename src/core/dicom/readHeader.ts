@@ -193,10 +193,9 @@ export function parseBytes(bytes: Uint8Array, fileSize: number, limits: ReadLimi
   const ts = parsed.transferSyntax;
   const offsetShift = input === bytes ? 0 : 132;
   const pixel = dataSet?.elements[PIXEL_DATA];
-  const maxEnd = dataSet ? furthestEnd(dataSet) - offsetShift : 0;
-
   if (!complete && !parsed.final && (failureText !== null || !pixel)) {
     // Ran off the end of what we read (or stopped cleanly at its edge): read more.
+    const maxEnd = dataSet ? furthestEnd(dataSet) - offsetShift : 0;
     return {
       kind: 'more',
       need: maxEnd > bytes.length ? maxEnd + 4096 : bytes.length * 2,
@@ -218,7 +217,9 @@ export function parseBytes(bytes: Uint8Array, fileSize: number, limits: ReadLimi
         result.error = `(7FE0,0010) declared ${pixel.length} bytes, ${Math.max(0, size - pixel.dataOffset)} present`;
       }
     }
-    const over = overrun(dataSet, size);
+    // Elements parsed before the pixel data of a partial read all lie inside it: only a complete
+    // read can have one that claims to run past the end of the file.
+    const over = complete ? overrun(dataSet, size) : null;
     if (over && result.status === 'ok') {
       result.status = 'partial';
       result.error = over;

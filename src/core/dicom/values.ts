@@ -24,6 +24,12 @@ export function readString(ds: DataSet, el: Element, vr: string, cs: CharsetInfo
 const ASCII: CharsetInfo = { plain: 'windows-1252', initialG1: '', unknown: [] };
 
 export function trimDicom(s: string, vr: string): string {
+  // Fast path: nothing to trim and a single value (most values).
+  const n = s.length;
+  if (n === 0) return s;
+  const last = s.charCodeAt(n - 1);
+  const first = s.charCodeAt(0);
+  if (last !== 32 && last !== 0 && first !== 32 && first !== 0 && s.indexOf('\\') < 0) return s;
   const end = s.replace(/[\0 ]+$/, '');
   if (TEXT_VRS.has(vr)) return end;
   return end

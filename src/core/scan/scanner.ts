@@ -43,18 +43,27 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
   const unreadableDirs: ScanResult['unreadableDirs'] = [];
   const stack: string[] = [''];
   let lastReport = 0;
+  let sinceYield = 0;
   while (stack.length) {
     if (opts.signal?.aborted) break;
     const rel = stack.pop()!;
     const abs = rel ? path.join(root, rel) : root;
     let entries: fs.Dirent[];
     try {
-      entries = await fs.promises.readdir(abs, { withFileTypes: true });
+      // Synchronous: on 2 cores the thread pool competes with V8's background compilation of
+      // sql.js's WebAssembly at start-up, which made an async scan several times slower.
+      entries = fs.readdirSync(abs, { withFileTypes: true });
     } catch (e) {
       unreadableDirs.push({ relPath: rel, reason: (e as NodeJS.ErrnoException).code ?? 'unreadable' });
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+    // Give the event loop a turn every couple of thousand entries (a host stays responsive).
+    sinceYield += entries.length;
+    if (sinceYield > 2000) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     const files: string[] = [];
     for (const e of entries) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
@@ -66,7 +75,7 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
         if (exclude && exclude(childRel)) continue;
         if (include && !include(childRel)) continue;
         if (/\.dcm$/i.test(e.name)) files.push(childRel);
-        else if (sniff && !e.name.includes('.') && (await hasDicmMarker(path.join(root, childRel)))) files.push(childRel);
+        else if (sniff && !e.name.includes('.') && hasDicmMarker(path.join(root, childRel))) files.push(childRel);
       }
       // Symbolic links, sockets, FIFOs and devices are not followed or read.
     }
@@ -83,17 +92,16 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
   return { candidates, unreadableDirs };
 }
 
-async function hasDicmMarker(file: string): Promise<boolean> {
-  let fh: fs.promises.FileHandle | undefined;
+function hasDicmMarker(file: string): boolean {
+  let fd: number | undefined;
   try {
-    fh = await fs.promises.open(file, 'r');
+    fd = fs.openSync(file, 'r');
     const buf = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(buf, 0, 4, 128);
-    return bytesRead === 4 && buf.toString('latin1') === 'DICM';
+    return fs.readSync(fd, buf, 0, 4, 128) === 4 && buf.toString('latin1') === 'DICM';
   } catch {
     return false;
   } finally {
-    await fh?.close();
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

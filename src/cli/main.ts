@@ -14,6 +14,7 @@ import { IndexDatabase, DatabaseUnusableError } from '../core/db/database';
 import { computeStats } from '../core/stats';
 import { readFileTags } from '../core/tags';
 import { IndexBusyError } from '../core/lock';
+import { tuneProcessForIndexing } from '../core/runtime';
 import { formatStatsTable, formatTagsTable, formatIndexSummary } from './format';
 
 const VERSION = '0.1.0';
@@ -205,6 +206,7 @@ async function cmdTags(args: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  tuneProcessForIndexing();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

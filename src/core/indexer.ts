@@ -7,9 +7,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { extractFields } from './dicom/extract';
-import { pixelSummary } from './dicom/pixelStats';
-import { DEFAULT_LIMITS, HeaderRead, readHeader, readHeaderSync, ReadLimits } from './dicom/readHeader';
+import { DEFAULT_LIMITS, ReadLimits } from './dicom/readHeader';
+import { ChunkReader } from './read/chunkReader';
 import { IndexDatabase } from './db/database';
 import { FileRecord, IndexWriter } from './db/writer';
 import { acquireLock } from './lock';
@@ -163,16 +162,12 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
   // 3. Read what changed, several reads in flight, writing in batches.
   const tRead = Date.now();
   const limits = opts.limits ?? DEFAULT_LIMITS;
-  const concurrency = Math.max(1, opts.concurrency ?? 8);
+  const concurrency = Math.max(1, opts.concurrency ?? 16);
   const saveEvery = opts.saveEveryMs ?? 30_000;
   let lastSave = Date.now();
   let lastCommit = Date.now();
   let done = 0;
-  const strategy = new AdaptiveStrategy(opts.ioMode && opts.ioMode !== 'adaptive' ? opts.ioMode : null);
-  const scratch = Buffer.allocUnsafe(limits.firstRead);
-  const pixelStats = opts.pixelStats === true;
   writer.begin();
-  const inFlight: Promise<FileRecord>[] = [];
   const accept = (rec: FileRecord) => {
     rec.isNew = !forceRereadAll && !known.has(rec.relPath);
     if (!identity && rec.values) anonymise(rec.values, salt);
@@ -181,51 +176,29 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
     done++;
     report({ phase: 'read', done, total: toRead.length });
   };
+  const afterChunk = () => {
+    if (Date.now() - lastCommit < 2000 && done % 4096 >= CHUNK) return;
+    writer.commit();
+    lastCommit = Date.now();
+    if (Date.now() - lastSave > saveEvery) {
+      report({ phase: 'save', done, total: toRead.length });
+      writer.invalidateStatements();
+      idx.save();
+      lastSave = Date.now();
+    }
+    writer.begin();
+  };
+  // Warm page cache: synchronous reads; cold: 16 reads in flight. The reader measures both as it goes.
+  const reader = new ChunkReader({ root, limits, pixelStats: opts.pixelStats === true, concurrency, ioMode: opts.ioMode ?? 'adaptive' });
   for (let start = 0; start < toRead.length && !signal?.aborted; start += CHUNK) {
-    const chunk = toRead.slice(start, start + CHUNK);
-    const mode = strategy.pick();
-    const t = performance.now();
-    if (mode === 'sync') {
-      // Warm page cache: synchronous reads, one scratch buffer, no thread-pool round trips.
-      for (let i = 0; i < chunk.length; i++) {
-        // Give the event loop a turn now and then: a host (VS Code) stays responsive and can cancel.
-        if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
-        if (signal?.aborted) break;
-        const c = chunk[i];
-        const abs = path.join(root, c.relPath);
-        accept(await toRecord(abs, c, readHeaderSync(abs, limits, scratch), pixelStats));
-      }
-    } else {
-      // Cold cache: several reads in flight, so that I/O overlaps parsing.
-      let next = 0;
-      while ((next < chunk.length || inFlight.length) && !signal?.aborted) {
-        while (inFlight.length < concurrency && next < chunk.length) {
-          const c = chunk[next++];
-          const abs = path.join(root, c.relPath);
-          inFlight.push(readHeader(abs, limits).then((h) => toRecord(abs, c, h, pixelStats)));
-        }
-        accept(await inFlight.shift()!);
-      }
-    }
-    strategy.record(mode, chunk.length, performance.now() - t);
-    if (Date.now() - lastCommit > 2000 || done % 4096 < CHUNK) {
-      writer.commit();
-      lastCommit = Date.now();
-      if (Date.now() - lastSave > saveEvery) {
-        report({ phase: 'save', done, total: toRead.length });
-        writer.invalidateStatements();
-        idx.save();
-        lastSave = Date.now();
-      }
-      writer.begin();
-    }
+    await reader.read(toRead.slice(start, start + CHUNK), accept, signal);
+    afterChunk();
   }
-  // Let reads already started finish quietly (their files stay as they were in the index).
-  await Promise.allSettled(inFlight);
+  const how = reader.describe();
   writer.commit();
   writer.invalidateStatements();
   const cancelled = !!signal?.aborted;
-  log(`read: ${done} files in ${Date.now() - tRead} ms (${unchanged} unchanged, ${toForget.length} removed; ${strategy.describe()})${cancelled ? ', cancelled' : ''}`);
+  log(`read: ${done} files in ${Date.now() - tRead} ms (${unchanged} unchanged, ${toForget.length} removed; ${how})${cancelled ? ', cancelled' : ''}`);
 
   // 4. Save.
   const tSave = Date.now();
@@ -252,61 +225,7 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
   };
 }
 
-async function toRecord(abs: string, c: Candidate, h: HeaderRead, pixelStats: boolean): Promise<FileRecord> {
-  const rec: FileRecord = { relPath: c.relPath, size: h.size || c.size, mtimeMs: h.mtimeMs || c.mtimeMs, status: h.status, error: h.error };
-  if (h.dataSet && (h.status === 'ok' || h.status === 'partial')) {
-    try {
-      const ex = extractFields(h.dataSet, h.transferSyntax);
-      rec.values = ex.values;
-      rec.sliceThicknessInvalid = ex.sliceThicknessInvalid;
-      if (pixelStats) rec.pixel = await pixelSummary(abs, h, ex.values).catch((e) => ({ dataType: null, mean: null, summary: `pixel data unreadable (${(e as Error).message})` }));
-    } catch (e) {
-      rec.status = 'error';
-      rec.error = `header unreadable (${(e as Error).message.split('\n')[0].slice(0, 200)})`;
-      rec.values = undefined;
-    }
-  }
-  return rec;
-}
-
-const CHUNK = 256;
-/** Synchronous reads between two turns of the event loop (about 10 ms of work). */
-const YIELD_EVERY = 64;
-
-/**
- * Chooses between synchronous reads (best with a warm page cache: no thread-pool hops) and several
- * asynchronous reads in flight (best with a cold cache: I/O overlaps parsing), by measuring both on
- * chunks of the run itself and re-checking now and then, since the cache warms or cools as it goes.
- */
-export class AdaptiveStrategy {
-  private rate: Record<'sync' | 'async', number | null> = { sync: null, async: null };
-  private chunks = 0;
-  private used = { sync: 0, async: 0 };
-
-  constructor(private readonly forced: 'sync' | 'async' | null = null) {}
-
-  pick(): 'sync' | 'async' {
-    const n = this.chunks++;
-    if (this.forced) return this.forced;
-    // The first chunk warms the JIT and is not measured; then one chunk of each, then the faster.
-    if (n === 0 || this.rate.sync === null) return 'sync';
-    if (this.rate.async === null) return 'async';
-    const best = this.rate.sync >= this.rate.async ? 'sync' : 'async';
-    return n % 16 === 15 ? (best === 'sync' ? 'async' : 'sync') : best;
-  }
-
-  record(mode: 'sync' | 'async', files: number, ms: number): void {
-    this.used[mode] += files;
-    if (this.chunks === 1 && !this.forced) return; // warm-up chunk
-    const r = files / Math.max(ms, 0.001);
-    const prev = this.rate[mode];
-    this.rate[mode] = prev === null ? r : 0.5 * prev + 0.5 * r;
-  }
-
-  describe(): string {
-    return `${this.used.sync} files read synchronously, ${this.used.async} with reads in flight`;
-  }
-}
+const CHUNK = 128;
 
 function newSalt(idx: IndexDatabase): string {
   const salt = crypto.randomBytes(16).toString('hex');

@@ -190,6 +190,9 @@ describe('hostile files', function () {
       const s = fx.writeSeries(root, { count: 6, sliceThickness: 2, fileNamePrefix: 'f' });
       let done = false;
       const r = await indexFolder(root, {
+        // One file at a time, so that the others are changed before they are read (with reads in
+        // flight all six are opened before the first progress report).
+        ioMode: 'sync',
         onProgress: (p) => {
           if (p.phase !== 'read' || done) return;
           done = true;

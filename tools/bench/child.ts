@@ -13,10 +13,13 @@ import { scanFolder } from '../../src/core/scan/scanner';
 import { IndexDatabase } from '../../src/core/db/database';
 import { computeStats } from '../../src/core/stats';
 import { listPatients, listStudies, listSeries } from '../../src/core/queries';
+import { tuneProcessForIndexing } from '../../src/core/runtime';
 
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 async function main() {
+  tuneProcessForIndexing(); // as the CLI does
+
   const [task, a, b, c] = process.argv.slice(2);
   if (task === 'index' || task === 'reindex') {
     if (task === 'index') fs.rmSync(b, { force: true });

@@ -109,7 +109,7 @@ function* headerProcess(size: number, mtimeMs: number, limits: ReadLimits, scrat
 }
 
 /** Reads and parses one file's header with asynchronous I/O. */
-export async function readHeader(filePath: string, limits: ReadLimits = DEFAULT_LIMITS): Promise<HeaderRead> {
+export async function readHeader(filePath: string, limits: ReadLimits = DEFAULT_LIMITS, known?: { size: number; mtimeMs: number }): Promise<HeaderRead> {
   let fd: number;
   try {
     fd = await fsOpen(filePath);
@@ -117,13 +117,24 @@ export async function readHeader(filePath: string, limits: ReadLimits = DEFAULT_
     return failure('error', ioReason(e), 0, 0);
   }
   try {
-    const st = await fsFstat(fd);
-    if (!st.isFile()) return failure('not_dicom', 'not a regular file', 0, st.mtimeMs);
-    const steps = headerProcess(st.size, st.mtimeMs, limits);
+    // With the size and mtime the scan just found, one thread-pool round trip (fstat) less per
+    // file. A file that shrank since is caught by the short read; one that grew is re-read by the
+    // next run, whose scan sees its new size and mtime.
+    let size: number;
+    let mtimeMs: number;
+    if (known) {
+      ({ size, mtimeMs } = known);
+    } else {
+      const st = await fsFstat(fd);
+      if (!st.isFile()) return failure('not_dicom', 'not a regular file', 0, st.mtimeMs);
+      ({ size, mtimeMs } = st);
+    }
+    const steps = headerProcess(size, mtimeMs, limits);
     let step = steps.next();
     while (!step.done) step = steps.next(await readFully(fd, step.value.buf, step.value.offset, step.value.length));
     return step.value;
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') return failure('not_dicom', 'not a regular file', 0, 0);
     return failure('error', ioReason(e), 0, 0);
   } finally {
     fs.close(fd, () => undefined);

@@ -37,7 +37,6 @@ export interface Stats {
 }
 
 const num = (v: unknown) => (v == null ? 0 : Number(v));
-const numOrNull = (v: unknown) => (v == null ? null : Number(v));
 /** Histogram key: the shortest decimal form that reads back as the same number. */
 export const thicknessKey = (x: number) => String(x);
 
@@ -49,56 +48,74 @@ export function computeStats(idx: IndexDatabase): Stats {
       SUM(status = 'error') AS error, SUM(status = 'not_dicom') AS notDicom,
       SUM(size) AS bytes
     FROM files`);
-  const keys = one<Record<string, number>>(`
-    SELECT
-      (SELECT COUNT(DISTINCT PatientID) FROM patient WHERE PatientID <> '') AS patients,
-      (SELECT COUNT(DISTINCT StudyInstanceUID) FROM study WHERE StudyInstanceUID <> '') AS studies,
-      (SELECT COUNT(DISTINCT SeriesInstanceUID) FROM series WHERE SeriesInstanceUID <> '') AS series`);
+  // Instances per series and thickness: one scan of a covering index, about as many rows as series.
+  const perSeries = idx.all<{ s: number; t: number | null; n: number }>('SELECT series_id AS s, SliceThickness AS t, COUNT(*) AS n FROM instance GROUP BY series_id, SliceThickness');
+  // The series with their study and patient keys: small tables.
+  const series = new Map<number, { uid: string; modality: string; study: string; patient: string }>();
+  idx.each(
+    "SELECT se.id, se.SeriesInstanceUID, COALESCE(se.Modality, ''), st.StudyInstanceUID, p.PatientID FROM series se JOIN study st ON st.id = se.study_id JOIN patient p ON p.id = st.patient_id",
+    [],
+    (r) => series.set(r[0] as number, { uid: String(r[1] ?? ''), modality: String(r[2]), study: String(r[3] ?? ''), patient: String(r[4] ?? '') }),
+  );
   const sop = one<Record<string, number>>(`
-    SELECT COUNT(*) AS distinctSop, SUM(n > 1) AS duplicated FROM (
-      SELECT COUNT(*) AS n FROM instance WHERE SOPInstanceUID IS NOT NULL AND SOPInstanceUID <> '' GROUP BY SOPInstanceUID)`);
-  const perStudy = one<Record<string, number | null>>(`
-    SELECT AVG(n) AS mean, MIN(n) AS min, MAX(n) AS max FROM (
-      SELECT COUNT(*) AS n FROM instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = se.study_id
-      WHERE st.StudyInstanceUID <> '' GROUP BY st.StudyInstanceUID)`);
-  const thick = one<Record<string, number | null>>(`
-    SELECT MIN(SliceThickness) AS min, MAX(SliceThickness) AS max,
-      SUM(SliceThickness IS NULL) AS missing, SUM(SliceThicknessInvalid IS NOT NULL) AS invalid
-    FROM instance`);
+    SELECT (SELECT COUNT(DISTINCT SOPInstanceUID) FROM instance WHERE SOPInstanceUID > '') AS distinctSop,
+      (SELECT COUNT(*) FROM (SELECT 1 FROM instance WHERE SOPInstanceUID > '' GROUP BY SOPInstanceUID HAVING COUNT(*) > 1)) AS duplicated,
+      (SELECT COUNT(*) FROM instance WHERE SOPInstanceUID IS NULL) + (SELECT COUNT(*) FROM instance WHERE SOPInstanceUID = '') AS missingSop,
+      (SELECT COUNT(*) FROM instance WHERE SliceThicknessInvalid IS NOT NULL) AS invalid`);
+
+  const patients = new Set<string>();
+  const studies = new Set<string>();
+  const seriesUids = new Set<string>();
+  const perStudy = new Map<string, number>();
   const histogram: Record<string, number> = {};
-  for (const r of idx.all<{ t: number; n: number }>('SELECT SliceThickness AS t, COUNT(*) AS n FROM instance WHERE SliceThickness IS NOT NULL GROUP BY t ORDER BY t'))
-    histogram[thicknessKey(r.t)] = r.n;
   const seriesHistogram: Record<string, number> = {};
-  for (const r of idx.all<{ t: number; n: number }>(
-    'SELECT t, COUNT(*) AS n FROM (SELECT DISTINCT series_id, SliceThickness AS t FROM instance WHERE SliceThickness IS NOT NULL) GROUP BY t ORDER BY t',
-  ))
-    seriesHistogram[thicknessKey(r.t)] = r.n;
   const modalities: Record<string, number> = {};
-  for (const r of idx.all<{ m: string; n: number }>("SELECT COALESCE(se.Modality, '') AS m, COUNT(*) AS n FROM instance i JOIN series se ON se.id = i.series_id GROUP BY m ORDER BY n DESC, m"))
-    modalities[r.m] = r.n;
-  const missing = one<Record<string, number>>(`
-    SELECT SUM(p.PatientID = '') AS PatientID, SUM(st.StudyInstanceUID = '') AS StudyInstanceUID,
-      SUM(se.SeriesInstanceUID = '') AS SeriesInstanceUID, SUM(COALESCE(i.SOPInstanceUID, '') = '') AS SOPInstanceUID
-    FROM instance i JOIN series se ON se.id = i.series_id JOIN study st ON st.id = se.study_id JOIN patient p ON p.id = st.patient_id`);
+  const missingKeys = { PatientID: 0, StudyInstanceUID: 0, SeriesInstanceUID: 0, SOPInstanceUID: num(sop.missingSop) };
+  let min: number | null = null;
+  let max: number | null = null;
+  let missingThickness = 0;
+  for (const row of perSeries) {
+    const se = series.get(row.s);
+    if (!se) continue;
+    if (se.patient) patients.add(se.patient);
+    else missingKeys.PatientID += row.n;
+    if (se.study) {
+      studies.add(se.study);
+      perStudy.set(se.study, (perStudy.get(se.study) ?? 0) + row.n);
+    } else missingKeys.StudyInstanceUID += row.n;
+    if (se.uid) seriesUids.add(se.uid);
+    else missingKeys.SeriesInstanceUID += row.n;
+    modalities[se.modality] = (modalities[se.modality] ?? 0) + row.n;
+    if (row.t === null) {
+      missingThickness += row.n;
+    } else {
+      const k = thicknessKey(row.t);
+      histogram[k] = (histogram[k] ?? 0) + row.n;
+      seriesHistogram[k] = (seriesHistogram[k] ?? 0) + 1;
+      min = min === null ? row.t : Math.min(min, row.t);
+      max = max === null ? row.t : Math.max(max, row.t);
+    }
+  }
+  const counts = [...perStudy.values()];
   return {
-    patients: num(keys.patients),
-    studies: num(keys.studies),
-    series: num(keys.series),
+    patients: patients.size,
+    studies: studies.size,
+    series: seriesUids.size,
     instances: num(files.ok) + num(files.partial),
     distinctSopInstances: num(sop.distinctSop),
     duplicateSopInstances: num(sop.duplicated),
     files: { total: num(files.total), ok: num(files.ok), partial: num(files.partial), error: num(files.error), notDicom: num(files.notDicom) },
-    instancesPerStudy: { mean: numOrNull(perStudy.mean), min: numOrNull(perStudy.min), max: numOrNull(perStudy.max) },
-    sliceThickness: { min: numOrNull(thick.min), max: numOrNull(thick.max), missing: num(thick.missing), invalid: num(thick.invalid), histogram, seriesHistogram },
-    modalities,
+    instancesPerStudy: counts.length
+      ? { mean: counts.reduce((a, b) => a + b, 0) / counts.length, min: Math.min(...counts), max: Math.max(...counts) }
+      : { mean: null, min: null, max: null },
+    sliceThickness: { min, max, missing: missingThickness, invalid: num(sop.invalid), histogram: sortKeys(histogram), seriesHistogram: sortKeys(seriesHistogram) },
+    modalities: sortByCount(modalities),
     totalBytes: num(files.bytes),
-    missingKeys: {
-      PatientID: num(missing.PatientID),
-      StudyInstanceUID: num(missing.StudyInstanceUID),
-      SeriesInstanceUID: num(missing.SeriesInstanceUID),
-      SOPInstanceUID: num(missing.SOPInstanceUID),
-    },
+    missingKeys,
     lastIndexed: idx.getMeta('last_indexed') ?? null,
     incomplete: idx.getMeta('incomplete') === 'true',
   };
 }
+
+const sortKeys = (h: Record<string, number>) => Object.fromEntries(Object.entries(h).sort((a, b) => Number(a[0]) - Number(b[0])));
+const sortByCount = (h: Record<string, number>) => Object.fromEntries(Object.entries(h).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));

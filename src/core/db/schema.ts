@@ -1,7 +1,7 @@
 /** The index database schema. Bump SCHEMA_VERSION on any change: older files are rebuilt. */
 import { FIELDS, FieldDef } from '../dicom/fields';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const sqlType = (d: FieldDef) => (d.type === 'int' ? 'INTEGER' : d.type === 'real' ? 'REAL' : 'TEXT');
 const cols = (level: FieldDef['level']) => FIELDS.filter((d) => d.level === level);
@@ -59,7 +59,11 @@ ${colDefs('instance')},
   PixelMean REAL,
   PixelSummary TEXT
 );
-CREATE INDEX instance_series ON instance(series_id);
+-- Covering for the statistics (per series, per thickness) and the tree's instances of a series.
+CREATE INDEX instance_series ON instance(series_id, SliceThickness);
+-- Duplicate and distinct SOP Instance UIDs.
+CREATE INDEX instance_sop ON instance(SOPInstanceUID);
+CREATE INDEX instance_thickness_invalid ON instance(series_id) WHERE SliceThicknessInvalid IS NOT NULL;
 CREATE INDEX series_study ON series(study_id);
 CREATE INDEX study_patient ON study(patient_id);
 CREATE INDEX files_status ON files(status) WHERE status <> 'ok';

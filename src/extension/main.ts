@@ -18,7 +18,7 @@ import { registerSummaryPanel } from './summary/panel';
 import { ExtensionSummaryHost } from './summaryHost';
 import type { TreeElement } from './tree/elements';
 import { DicomTreeProvider } from './tree/provider';
-import { problemCount } from './tree/queries';
+import { problemCount } from '../core/treeQueries';
 import { IndexWatcher } from './watcher';
 
 export function activate(context: vscode.ExtensionContext): DicomApi {

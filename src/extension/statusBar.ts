@@ -1,7 +1,7 @@
 /** The status bar item: "DICOM: 1,406 images", spinning while indexing; opens the summary. */
 import * as vscode from 'vscode';
 import type { IndexServiceImpl, RunProgress } from './indexService';
-import { imageCount } from './tree/queries';
+import { imageCount } from '../core/treeQueries';
 
 const nf = new Intl.NumberFormat('en-US');
 

@@ -12,7 +12,7 @@ import { indexFolder } from '../../src/core/indexer';
 import { scanFolder } from '../../src/core/scan/scanner';
 import { IndexDatabase } from '../../src/core/db/database';
 import { computeStats } from '../../src/core/stats';
-import { listPatients, listStudies, listSeries } from '../../src/core/queries';
+import { patients as listPatients, studies as listStudies, series as listSeries } from '../../src/core/treeQueries';
 import { tuneProcessForIndexing } from '../../src/core/runtime';
 
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -51,8 +51,8 @@ async function main() {
     const tOpen = performance.now();
     const patients = listPatients(idx);
     const tFirst = performance.now();
-    const studies = listStudies(idx, patients[0].id);
-    const series = listSeries(idx, studies[0].id);
+    const studies = listStudies(idx, { patientId: patients[0].id });
+    const series = listSeries(idx, { studyId: studies[0].id });
     const tDrill = performance.now();
     const stats = computeStats(idx);
     const tStats = performance.now();

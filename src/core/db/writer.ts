@@ -68,7 +68,8 @@ export class IndexWriter {
   begin(): void {
     if (this.inTx) return;
     this.prepare();
-    this.idx.db.run('BEGIN');
+    // secure_delete (per connection: sql.js's export() reopens it) zeroes deleted and overwritten rows, so the saved file keeps no stale patient data (e.g. after storePatientIdentity is turned off).
+    this.idx.db.exec('PRAGMA secure_delete = ON; BEGIN');
     this.inTx = true;
   }
 

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { InstanceRow, PatientRow, ProblemRow, SeriesRow, StudyRow } from './queries';
+import type { InstanceRow, PatientRow, ProblemRow, SeriesRow, StudyRow } from '../../core/treeQueries';
 
 interface Base {
   readonly id: string;

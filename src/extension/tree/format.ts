@@ -36,4 +36,3 @@ export function plain(s: string | null | undefined, max = 120): string {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
-export const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });

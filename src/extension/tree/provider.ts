@@ -9,7 +9,7 @@ import type { IndexServiceImpl } from '../indexService';
 import * as E from './elements';
 import type { TreeElement } from './elements';
 import { count, formatDate, formatMm, formatPersonName, num, plain } from './format';
-import * as q from './queries';
+import * as q from '../../core/treeQueries';
 import { buildTooltip } from './tooltips';
 
 export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, vscode.Disposable {

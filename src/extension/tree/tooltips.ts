@@ -11,7 +11,7 @@ import type { IndexServiceImpl } from '../indexService';
 import { fileOf, TreeElement } from './elements';
 import { count, formatDate, formatMm, num } from './format';
 import { clip, escapeMarkdown as esc, safeMarkdown, table } from './markdown';
-import * as q from './queries';
+import * as q from '../../core/treeQueries';
 
 /** Rows shown in an instance hover; Show Tags has them all. */
 export const HOVER_MAX_ROWS = 250;

@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { IndexServiceImpl } from './indexService';
 import type { Log } from './log';
 import { folderSettings } from './settings';
+import { hasDicmMarker } from '../core/scan/scanner';
 
 const QUIET_MS = 700;
 const MAX_WAIT_MS = 5000;
@@ -222,15 +223,3 @@ export class IndexWatcher implements vscode.Disposable {
   }
 }
 
-function hasDicmMarker(file: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    const buf = Buffer.alloc(4);
-    return fs.readSync(fd, buf, 0, 4, 128) === 4 && buf.toString('latin1') === 'DICM';
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}

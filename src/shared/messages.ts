@@ -9,6 +9,7 @@
  * reloads the webview's HTML, which happens after an extension update with a restored panel).
  */
 
+import type { Stats } from './stats';
 export const PROTOCOL_VERSION = 1;
 
 /** The webview's `vscode.setState` content, also what the panel serializer is given after a reload. */
@@ -22,30 +23,8 @@ export interface PersistedState {
   filter?: string;
 }
 
-/** Same shape as src/core/stats.ts `Stats` (the host checks assignability at compile time). */
-export interface StatsData {
-  patients: number;
-  studies: number;
-  series: number;
-  instances: number;
-  distinctSopInstances: number;
-  duplicateSopInstances: number;
-  files: { total: number; ok: number; partial: number; error: number; notDicom: number };
-  instancesPerStudy: { mean: number | null; min: number | null; max: number | null };
-  sliceThickness: {
-    min: number | null;
-    max: number | null;
-    missing: number;
-    invalid: number;
-    histogram: Record<string, number>;
-    seriesHistogram: Record<string, number>;
-  };
-  modalities: Record<string, number>;
-  totalBytes: number;
-  missingKeys: { PatientID: number; StudyInstanceUID: number; SeriesInstanceUID: number; SOPInstanceUID: number };
-  lastIndexed: string | null;
-  incomplete: boolean;
-}
+/** The statistics the panel shows: exactly the core's (one definition, in src/shared/stats.ts). */
+export type StatsData = Stats;
 
 /** One row of the series table. Every string comes from DICOM files: set it as text only. */
 export interface SeriesRow {

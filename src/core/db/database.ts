@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import initSqlJs, { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema';
+import { writeFileAtomic } from '../atomicFile';
 
 let sqlPromise: Promise<SqlJsStatic> | undefined;
 
@@ -149,7 +150,7 @@ export class IndexDatabase {
    */
   save(): void {
     const bytes = this.db.export();
-    writeAtomic(this.file, bytes);
+    writeFileAtomic(this.file, bytes);
     this.dirty = false;
   }
 
@@ -206,25 +207,5 @@ function moveAside(file: string): string | null {
       /* nothing more we can do: the rebuilt index is written over it */
     }
     return null;
-  }
-}
-
-/** Write to a temporary file beside the target, flush it, and rename it over the target. */
-export function writeAtomic(file: string, bytes: Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
   }
 }

@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import type { SqlValue } from 'sql.js';
 import { IndexDatabase } from '../db/database';
 import { safeValue } from './cells';
-import { DECIMAL_COLUMNS, destroyAndWait, EXPORT_COLUMNS, ExportOptions, ExportResult, fileRowBatches, orderedFileIds, writeViaTemp } from './rows';
+import { DECIMAL_COLUMNS, destroyAndWait, EXPORT_COLUMNS, ExportOptions, ExportResult, fileRowBatches, orderedFileIds } from './rows';
+import { writeViaTemp } from '../atomicFile';
 
 const BOM = '\ufeff';
 const EOL = '\r\n';

@@ -75,37 +75,6 @@ export async function* fileRowBatches(idx: IndexDatabase, ids: readonly number[]
   }
 }
 
-/**
- * Runs `write(tmp)` on a temporary file beside `file`, flushes it to disk and renames it over
- * `file`. On any error (cancellation included) the temporary file is removed and the error rethrown.
- */
-export async function writeViaTemp<T>(file: string, write: (tmp: string) => Promise<T>): Promise<T> {
-  const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
-  try {
-    const result = await write(tmp);
-    const fd = fs.openSync(tmp, 'r+');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    try {
-      fs.renameSync(tmp, file);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES')
-        throw new Error(`Could not replace ${file} (${code}): is it open in another program?`, { cause: e });
-      throw e;
-    }
-    return result;
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** Waits for a write stream to close after destroying it (so its file can be removed on Windows). */
 export function destroyAndWait(stream: fs.WriteStream): Promise<void> {
   return new Promise((resolve) => {

@@ -16,7 +16,8 @@ import type { SqlValue } from 'sql.js';
 import { IndexDatabase } from '../db/database';
 import { computeStats, Stats } from '../stats';
 import { safeValue } from './cells';
-import { DECIMAL_COLUMNS, destroyAndWait, EXPORT_COLUMNS, ExportOptions, ExportResult, fileRowBatches, orderedFileIds, writeViaTemp } from './rows';
+import { DECIMAL_COLUMNS, destroyAndWait, EXPORT_COLUMNS, ExportOptions, ExportResult, fileRowBatches, orderedFileIds } from './rows';
+import { writeViaTemp } from '../atomicFile';
 
 /** Excel's rows per sheet, header included; a longer table continues on "<name> (2)". */
 const MAX_SHEET_ROWS = 1_048_576;

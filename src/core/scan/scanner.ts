@@ -92,7 +92,8 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
   return { candidates, unreadableDirs };
 }
 
-function hasDicmMarker(file: string): boolean {
+/** Bytes 128–131 are `DICM` (a Part 10 file, whatever its name). */
+export function hasDicmMarker(file: string): boolean {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');

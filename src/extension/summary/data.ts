@@ -3,15 +3,13 @@
  * `computeStats` as `dicom-index stats`) and the series table. No `vscode` import: unit-testable.
  */
 import type { IndexDatabase } from '../../core/db/database';
-import { computeStats, Stats } from '../../core/stats';
+import { computeStats } from '../../core/stats';
 import type { SeriesRow, StatsData } from '../../shared/messages';
 
 /** At most this many series rows are sent to the webview (LIDC has ~1,300). */
 export const MAX_SERIES_ROWS = 5000;
 
 // Compile-time check that the shared shape stays in step with the core's.
-const statsCompatible: (s: Stats) => StatsData = (s) => s;
-void statsCompatible;
 
 export interface SeriesQueryResult {
   rows: SeriesRow[];

@@ -1,0 +1,60 @@
+/**
+ * Writing a file so that a crash at any moment leaves either the old file or the new one: write a
+ * temporary file beside it, flush it to disk, rename it over the target. Used by the database's
+ * saves and by the exports.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+function tempBeside(file: string): string {
+  const dir = path.dirname(path.resolve(file));
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
+}
+
+/** Flushes `tmp` and renames it over `file`; removes `tmp` if that fails. */
+function replaceWith(tmp: string, file: string): void {
+  try {
+    const fd = fs.openSync(tmp, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES') throw new Error(`Could not replace ${file} (${code}): is it open in another program?`, { cause: e });
+    throw e;
+  }
+}
+
+/** Writes `bytes` to `file` atomically. */
+export function writeFileAtomic(file: string, bytes: Uint8Array): void {
+  const tmp = tempBeside(file);
+  try {
+    fs.writeFileSync(tmp, bytes);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  replaceWith(tmp, file);
+}
+
+/**
+ * Runs `write(tmp)` on a temporary file beside `file`, then puts it in place atomically. On any
+ * error (cancellation included) the temporary file is removed and the error rethrown.
+ */
+export async function writeViaTemp<T>(file: string, write: (tmp: string) => Promise<T>): Promise<T> {
+  const tmp = tempBeside(file);
+  let result: T;
+  try {
+    result = await write(tmp);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  replaceWith(tmp, file);
+  return result;
+}

@@ -172,3 +172,21 @@ export async function screenshot(page, file, { fullPage = false } = {}) {
 function escapeRegExp(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * The summary panel's document, a Playwright Frame two iframes deep (iframe.webview.ready →
+ * iframe#active-frame), once it shows its cards.
+ */
+export async function summaryWebviewFrame(page, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    for (const outer of await page.locator('iframe.webview.ready').elementHandles()) {
+      const f1 = await outer.contentFrame();
+      const innerEl = f1 && (await f1.$('iframe#active-frame'));
+      const f2 = innerEl && (await innerEl.contentFrame());
+      if (f2 && (await f2.$('.card[data-key="patients"] .value').catch(() => null))) return f2;
+    }
+    if (Date.now() > deadline) throw new Error('the summary webview did not show its cards');
+    await page.waitForTimeout(250);
+  }
+}

@@ -16,7 +16,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, startCodeServer } from '../harness/codeServer.mjs';
 import { launchChromium, openWorkbench } from '../harness/browser.mjs';
-import { runCommand, screenshot, waitForWorkbench } from '../harness/workbench.mjs';
+import { runCommand, screenshot, waitForWorkbench, summaryWebviewFrame } from '../harness/workbench.mjs';
+import { createChecks } from '../harness/checks.mjs';
 
 const require = createRequire(import.meta.url);
 const { values: opts } = parseArgs({ options: { keep: { type: 'boolean', default: false }, headed: { type: 'boolean', default: false } } });
@@ -54,42 +55,10 @@ execFileSync(process.execPath, [cli, 'index', workspace], { stdio: 'pipe' });
 const expected = JSON.parse(execFileSync(process.execPath, [cli, 'stats', path.join(workspace, '.dicom', 'index.sqlite'), '--json'], { encoding: 'utf8' }));
 say(`workspace ${workspace}: ${expected.files.total} files, ${expected.series} series`);
 
-let passed = 0;
-let failed = 0;
 let page;
-async function check(name, fn) {
-  const t = Date.now();
-  try {
-    await fn();
-    passed++;
-    say(`✔ ${name} (${Date.now() - t} ms)`);
-  } catch (err) {
-    failed++;
-    say(`✘ ${name}: ${err?.stack ?? err}`);
-    if (page) await screenshot(page, `hostile-failure-${failed}.png`).catch(() => {});
-  }
-}
-function assertEq(actual, wanted, what) {
-  if (JSON.stringify(actual) !== JSON.stringify(wanted)) throw new Error(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`);
-}
-function assert(cond, what) {
-  if (!cond) throw new Error(what);
-}
+const ui = createChecks('hostile', () => page);
+const { check, assert, assertEq } = ui;
 
-/** The webview's document: iframe.webview.ready → iframe#active-frame (a Playwright Frame). */
-async function webviewFrame(timeout = 60000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const outer of await page.locator('iframe.webview.ready').elementHandles()) {
-      const f1 = await outer.contentFrame();
-      const innerEl = f1 && (await f1.$('iframe#active-frame'));
-      const f2 = innerEl && (await innerEl.contentFrame());
-      if (f2 && (await f2.$('.card[data-key="patients"] .value').catch(() => null))) return f2;
-    }
-    if (Date.now() > deadline) throw new Error('the summary webview did not show its cards');
-    await page.waitForTimeout(250);
-  }
-}
 
 let server;
 let browser;
@@ -115,7 +84,7 @@ try {
   let frame;
   await check('"DICOM: Show Summary" opens the panel over the hostile workspace; the cards equal `dicom-index stats`', async () => {
     await runCommand(page, 'DICOM: Show Summary', { timeout: 60000 });
-    frame = await webviewFrame();
+    frame = await summaryWebviewFrame(page);
     await frame.waitForFunction((n) => document.querySelector('.card[data-key="instances"] .value')?.textContent?.replace(/,/g, '') === String(n), expected.instances, { timeout: 30000 });
     const num = async (key) => Number((await frame.locator(`.card[data-key="${key}"] .value`).innerText()).replace(/[^0-9.]/g, ''));
     assertEq(await num('patients'), expected.patients, 'patients');
@@ -150,9 +119,7 @@ try {
     assertEq(dialogs, [], 'dialogs');
   });
 } catch (err) {
-  failed++;
-  console.error(`[ui hostile] ERROR: ${err?.stack ?? err}`);
-  if (page) await screenshot(page, 'hostile-error.png').catch(() => {});
+  await ui.fail(err);
 } finally {
   clearTimeout(hardTimer);
   await browser?.close().catch(() => {});
@@ -165,5 +132,4 @@ try {
   if (opts.keep) say(`kept ${runDir}`);
   else rmSync(runDir, { recursive: true, force: true });
 }
-console.log(`ui hostile: ${passed} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-process.exit(failed ? 1 : 0);
+process.exit(ui.finish());

@@ -18,7 +18,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, startCodeServer } from '../harness/codeServer.mjs';
 import { launchChromium, openWorkbench } from '../harness/browser.mjs';
-import { answerSaveDialog, runCommand, screenshot, waitForNotification, waitForWorkbench } from '../harness/workbench.mjs';
+import { answerSaveDialog, runCommand, screenshot, waitForNotification, waitForWorkbench, summaryWebviewFrame } from '../harness/workbench.mjs';
+import { createChecks } from '../harness/checks.mjs';
 
 const require = createRequire(import.meta.url);
 const { values: opts } = parseArgs({ options: { keep: { type: 'boolean', default: false }, headed: { type: 'boolean', default: false } } });
@@ -62,23 +63,6 @@ const expected = JSON.parse(execFileSync(process.execPath, [cli, 'stats', path.j
 say(`workspace ${workspace}: ${expected.files.total} files, ${expected.series} series`);
 
 // ---- checks ------------------------------------------------------------------------------------
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  const t = Date.now();
-  try {
-    await fn();
-    passed++;
-    say(`✔ ${name} (${Date.now() - t} ms)`);
-  } catch (err) {
-    failed++;
-    say(`✘ ${name}: ${err?.stack ?? err}`);
-    if (page) await screenshot(page, `summary-failure-${failed}.png`).catch(() => {});
-  }
-}
-function assertEq(actual, wanted, what) {
-  if (JSON.stringify(actual) !== JSON.stringify(wanted)) throw new Error(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`);
-}
 async function waitForFile(file, timeout = 60000) {
   const deadline = Date.now() + timeout;
   while (!existsSync(file)) {
@@ -87,20 +71,6 @@ async function waitForFile(file, timeout = 60000) {
   }
 }
 
-/** The webview's document: iframe.webview.ready → iframe#active-frame (a Playwright Frame). */
-async function webviewFrame(page, timeout = 60000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const outer of await page.locator('iframe.webview.ready').elementHandles()) {
-      const f1 = await outer.contentFrame();
-      const innerEl = f1 && (await f1.$('iframe#active-frame'));
-      const f2 = innerEl && (await innerEl.contentFrame());
-      if (f2 && (await f2.$('.card[data-key="patients"] .value').catch(() => null))) return f2;
-    }
-    if (Date.now() > deadline) throw new Error('the summary webview did not show its cards');
-    await page.waitForTimeout(250);
-  }
-}
 
 const cardValue = (frame, key) => frame.locator(`.card[data-key="${key}"] .value`).innerText();
 const num = (s) => Number(s.replace(/[^0-9.]/g, ''));
@@ -108,6 +78,8 @@ const num = (s) => Number(s.replace(/[^0-9.]/g, ''));
 let server;
 let browser;
 let page;
+const ui = createChecks('summary', () => page);
+const { check, assert, assertEq } = ui;
 try {
   server = await startCodeServer({ stateDir: path.join(runDir, 'server'), settings: { 'workbench.colorTheme': 'Default Light Modern', 'dicom.index.onStartup': 'ifIndexed' } });
   browser = await launchChromium({ stateDir: path.join(runDir, 'chromium'), headless: !opts.headed });
@@ -123,7 +95,7 @@ try {
   let frame;
   await check('"DICOM: Show Summary" from the command palette opens the panel', async () => {
     await runCommand(page, 'DICOM: Show Summary', { timeout: 60000 });
-    frame = await webviewFrame(page);
+    frame = await summaryWebviewFrame(page);
     await page.locator('.tab', { hasText: 'DICOM Summary' }).first().waitFor({ state: 'visible', timeout: 10000 });
   });
   if (!frame) throw new Error('the panel did not open: the remaining checks need it');
@@ -252,20 +224,17 @@ try {
   await check('after a window reload the panel is restored by its serializer', async () => {
     await page.reload({ waitUntil: 'domcontentloaded' });
     await waitForWorkbench(page, { timeout: 90000 });
-    const restored = await webviewFrame(page, 90000);
+    const restored = await summaryWebviewFrame(page, 90000);
     await restored.waitForFunction((n) => document.querySelector('.card[data-key="instances"] .value')?.textContent?.replace(/,/g, '') === String(n), expected.instances, { timeout: 30000 });
     const tabs = await page.locator('.tab', { hasText: 'DICOM Summary' }).count();
     assertEq(tabs, 1, 'summary tabs');
   });
 } catch (err) {
-  failed++;
-  console.error(`[ui summary] ERROR: ${err?.stack ?? err}`);
-  if (page) await screenshot(page, 'summary-error.png').catch(() => {});
+  await ui.fail(err);
 } finally {
   await browser?.close().catch(() => {});
   await server?.stop().catch(() => {});
   if (opts.keep) say(`kept ${runDir}`);
   else rmSync(runDir, { recursive: true, force: true });
 }
-console.log(`ui summary: ${passed} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-process.exit(failed ? 1 : 0);
+process.exit(ui.finish());

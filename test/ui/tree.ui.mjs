@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot, startCodeServer } from '../harness/codeServer.mjs';
 import { launchChromium, openWorkbench } from '../harness/browser.mjs';
 import { hoverAndReadTooltip, runCommand, screenshot, viewPane, waitForTreeRows, waitForWorkbench } from '../harness/workbench.mjs';
+import { createChecks } from '../harness/checks.mjs';
 
 const require = createRequire(import.meta.url);
 const { values: opts } = parseArgs({ options: { keep: { type: 'boolean', default: false }, headed: { type: 'boolean', default: false } } });
@@ -45,24 +46,9 @@ fixtures.writeSeries(path.join(workspace, 'incoming', 'EVIL'), { count: 2, slice
 const totalFiles = sample.files + 2;
 say(`workspace ${workspace}: ${sample.files} files, ${sample.patients} patients, ${sample.series} series (+2 hostile)`);
 
-let passed = 0;
-let failed = 0;
 let page;
-async function check(name, fn) {
-  const t = Date.now();
-  try {
-    await fn();
-    passed++;
-    say(`✔ ${name} (${Date.now() - t} ms)`);
-  } catch (err) {
-    failed++;
-    say(`✘ ${name}: ${err?.stack ?? err}`);
-    if (page) await screenshot(page, `tree-failure-${failed}.png`).catch(() => {});
-  }
-}
-const assert = (cond, msg) => {
-  if (!cond) throw new Error(msg);
-};
+const ui = createChecks('tree', () => page);
+const { check, assert, assertEq } = ui;
 
 let server;
 let browser;
@@ -74,7 +60,8 @@ async function cleanup() {
 }
 const hardTimer = setTimeout(async () => {
   console.error('[ui tree] TIMEOUT after 5 minutes');
-  console.log(`ui tree: ${passed} passed, ${failed + 1} failed`);
+  ui.counts.failed++;
+  ui.finish();
   await cleanup();
   process.exit(124);
 }, 5 * 60_000);
@@ -211,13 +198,10 @@ try {
     await item.waitFor({ state: 'visible', timeout: 20_000 });
   });
 } catch (err) {
-  failed++;
-  say(`✘ setup: ${err?.stack ?? err}`);
-  if (page) await screenshot(page, 'tree-failure-setup.png').catch(() => {});
+  await ui.fail(err);
 } finally {
   clearTimeout(hardTimer);
   await cleanup();
 }
 say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`ui tree: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(ui.finish());

@@ -21,7 +21,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { installExtension, repoRoot, startCodeServer } from '../harness/codeServer.mjs';
 import { launchChromium, openWorkbench } from '../harness/browser.mjs';
-import { runCommand, screenshot, viewPane, waitForTreeRows, waitForWorkbench } from '../harness/workbench.mjs';
+import { runCommand, screenshot, viewPane, waitForTreeRows, waitForWorkbench, summaryWebviewFrame } from '../harness/workbench.mjs';
+import { createChecks } from '../harness/checks.mjs';
 
 const require = createRequire(import.meta.url);
 const { values: opts } = parseArgs({
@@ -41,24 +42,9 @@ if (!existsSync(sampleModule)) {
   process.exit(2);
 }
 
-let passed = 0;
-let failed = 0;
 let page;
-async function check(name, fn) {
-  const t = Date.now();
-  try {
-    await fn();
-    passed++;
-    say(`✔ ${name} (${Date.now() - t} ms)`);
-  } catch (err) {
-    failed++;
-    say(`✘ ${name}: ${err?.stack ?? err}`);
-    if (page) await screenshot(page, `vsix-failure-${failed}.png`).catch(() => {});
-  }
-}
-const assert = (cond, msg) => {
-  if (!cond) throw new Error(msg);
-};
+const ui = createChecks('vsix', () => page);
+const { check, assert, assertEq } = ui;
 
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'dwi-ui-vsix-'));
 const stateDir = path.join(runDir, 'server');
@@ -73,7 +59,8 @@ async function cleanup() {
 }
 const hardTimer = setTimeout(async () => {
   console.error('[ui vsix] TIMEOUT after 8 minutes');
-  console.log(`ui vsix: ${passed} passed, ${failed + 1} failed`);
+  ui.counts.failed++;
+  ui.finish();
   await cleanup();
   process.exit(124);
 }, 8 * 60_000);
@@ -113,20 +100,6 @@ function zipEntries(file) {
   return r.stdout.split('\n').filter(Boolean);
 }
 
-/** The webview's document: iframe.webview.ready → iframe#active-frame (a Playwright Frame) showing the cards. */
-async function webviewFrame(timeout = 60_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const outer of await page.locator('iframe.webview.ready').elementHandles()) {
-      const f1 = await outer.contentFrame();
-      const innerEl = f1 && (await f1.$('iframe#active-frame'));
-      const f2 = innerEl && (await innerEl.contentFrame());
-      if (f2 && (await f2.$('.card[data-key="patients"] .value').catch(() => null))) return f2;
-    }
-    if (Date.now() > deadline) throw new Error('the summary webview did not show its cards');
-    await page.waitForTimeout(250);
-  }
-}
 
 try {
   // ---- the package -----------------------------------------------------------------------------
@@ -205,7 +178,7 @@ try {
   let frame;
   await check('F1 → "DICOM: Show Summary" renders the webview from the installed extension with the right numbers', async () => {
     await runCommand(page, 'DICOM: Show Summary', { timeout: 60_000 });
-    frame = await webviewFrame();
+    frame = await summaryWebviewFrame(page);
     await frame.waitForFunction((n) => document.querySelector('.card[data-key="instances"] .value')?.textContent?.replace(/,/g, '') === String(n), sample.files, { timeout: 30_000 });
     const card = async (key) => Number((await frame.locator(`.card[data-key="${key}"] .value`).innerText()).replace(/[^0-9.]/g, ''));
     const got = { patients: await card('patients'), studies: await card('studies'), series: await card('series'), instances: await card('instances') };
@@ -278,13 +251,10 @@ try {
     await screenshot(page, 'vsix-walkthrough.png');
   });
 } catch (err) {
-  failed++;
-  say(`✘ setup: ${err?.stack ?? err}`);
-  if (page) await screenshot(page, 'vsix-failure-setup.png').catch(() => {});
+  await ui.fail(err);
 } finally {
   clearTimeout(hardTimer);
   await cleanup();
 }
 say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`ui vsix: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(ui.finish());

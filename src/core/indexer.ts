@@ -167,11 +167,6 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
   let lastSave = Date.now();
   let lastCommit = Date.now();
   let done = 0;
-  // A bulk run builds the SOP Instance UID index once at the end (sorted, compact) instead of
-  // inserting random UIDs into it file by file: measured faster and smaller at LIDC scale. Any run
-  // puts it back if a killed run left it out.
-  const bulk = toRead.length > BULK_FILES;
-  idx.db.run(bulk ? 'DROP INDEX IF EXISTS instance_sop' : 'CREATE INDEX IF NOT EXISTS instance_sop ON instance(SOPInstanceUID)');
   writer.begin();
   const accept = (rec: FileRecord) => {
     rec.isNew = !forceRereadAll && !known.has(rec.relPath);
@@ -201,7 +196,6 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
   }
   const how = reader.describe();
   writer.commit();
-  if (bulk) idx.db.run('CREATE INDEX IF NOT EXISTS instance_sop ON instance(SOPInstanceUID)');
   writer.invalidateStatements();
   const cancelled = !!signal?.aborted;
   log(`read: ${done} files in ${Date.now() - tRead} ms (${unchanged} unchanged, ${toForget.length} removed; ${how})${cancelled ? ', cancelled' : ''}`);
@@ -232,8 +226,6 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
 }
 
 const CHUNK = 128;
-/** Above this many files to read, indexes that random keys would fragment are built at the end. */
-const BULK_FILES = 5000;
 
 function newSalt(idx: IndexDatabase): string {
   const salt = crypto.randomBytes(16).toString('hex');

@@ -29,11 +29,12 @@ export function computeStats(idx: IndexDatabase): Stats {
     [],
     (r) => series.set(r[0] as number, { uid: String(r[1] ?? ''), modality: String(r[2]), study: String(r[3] ?? ''), patient: String(r[4] ?? '') }),
   );
+  // One sort of the SOP Instance UIDs gives both the distinct count and the duplicated ones.
   const sop = one<Record<string, number>>(`
-    SELECT (SELECT COUNT(DISTINCT SOPInstanceUID) FROM instance WHERE SOPInstanceUID > '') AS distinctSop,
-      (SELECT COUNT(*) FROM (SELECT 1 FROM instance WHERE SOPInstanceUID > '' GROUP BY SOPInstanceUID HAVING COUNT(*) > 1)) AS duplicated,
-      (SELECT COUNT(*) FROM instance WHERE SOPInstanceUID IS NULL) + (SELECT COUNT(*) FROM instance WHERE SOPInstanceUID = '') AS missingSop,
-      (SELECT COUNT(*) FROM instance WHERE SliceThicknessInvalid IS NOT NULL) AS invalid`);
+    SELECT COUNT(*) AS distinctSop, SUM(n > 1) AS duplicated,
+      (SELECT COUNT(*) FROM instance WHERE SOPInstanceUID IS NULL OR SOPInstanceUID = '') AS missingSop,
+      (SELECT COUNT(*) FROM instance WHERE SliceThicknessInvalid IS NOT NULL) AS invalid
+    FROM (SELECT COUNT(*) AS n FROM instance WHERE SOPInstanceUID > '' GROUP BY SOPInstanceUID)`);
 
   const patients = new Set<string>();
   const studies = new Set<string>();

@@ -16,6 +16,8 @@ export function elementBytes(ds: DataSet, el: Element): Uint8Array {
 
 /** The string value of an element (all values, backslash-separated), trimmed of DICOM padding. */
 export function readString(ds: DataSet, el: Element, vr: string, cs: CharsetInfo): string {
+  const fast = readShortAscii(ds.byteArray, el, vr);
+  if (fast !== null) return fast;
   const bytes = elementBytes(ds, el);
   const raw = CHARSET_VRS.has(vr) ? decodeText(bytes, cs) : decodeText(bytes, ASCII);
   return trimDicom(raw, vr);
@@ -23,19 +25,46 @@ export function readString(ds: DataSet, el: Element, vr: string, cs: CharsetInfo
 
 const ASCII: CharsetInfo = { plain: 'windows-1252', initialG1: '', unknown: [] };
 
+/**
+ * The hot path (most values of most files): a short single value in 7-bit ASCII, trimmed while it is
+ * read, with no intermediate views or strings. Null when the general path is needed (non-ASCII
+ * bytes, several values, long text, leading padding that must be kept).
+ */
+function readShortAscii(arr: Uint8Array, el: Element, vr: string): string | null {
+  if (el.length === 0xffffffff || el.length > 64 || TEXT_VRS.has(vr)) return null;
+  const begin = el.dataOffset;
+  let end = Math.min(begin + el.length, arr.length);
+  if (begin > end) return '';
+  while (end > begin && (arr[end - 1] === 32 || arr[end - 1] === 0)) end--;
+  let start = begin;
+  while (start < end && (arr[start] === 32 || arr[start] === 0)) start++;
+  let out = '';
+  for (let i = start; i < end; i++) {
+    const c = arr[i];
+    if (c >= 0x80 || c === 0x5c || c < 0x20) return null; // non-ASCII, a value separator, or control bytes
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+const isPad = (c: number) => c === 32 || c === 0;
+
+/** Trims DICOM padding (spaces, NULs): trailing always, leading too except for ST/LT/UT; each value of a multi-valued string. */
 export function trimDicom(s: string, vr: string): string {
-  // Fast path: nothing to trim and a single value (most values).
-  const n = s.length;
-  if (n === 0) return s;
-  const last = s.charCodeAt(n - 1);
-  const first = s.charCodeAt(0);
-  if (last !== 32 && last !== 0 && first !== 32 && first !== 0 && s.indexOf('\\') < 0) return s;
-  const end = s.replace(/[\0 ]+$/, '');
-  if (TEXT_VRS.has(vr)) return end;
-  return end
+  const keepLeading = TEXT_VRS.has(vr);
+  if (keepLeading || s.indexOf('\\') < 0) return trimOne(s, keepLeading);
+  return s
     .split('\\')
-    .map((v) => v.replace(/^[\0 ]+/, '').replace(/[\0 ]+$/, ''))
+    .map((v) => trimOne(v, false))
     .join('\\');
+}
+
+function trimOne(s: string, keepLeading: boolean): string {
+  let end = s.length;
+  while (end > 0 && isPad(s.charCodeAt(end - 1))) end--;
+  let start = 0;
+  if (!keepLeading) while (start < end && isPad(s.charCodeAt(start))) start++;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
 /** Binary numeric values of an element, as numbers (all of them). */

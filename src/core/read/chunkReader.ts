@@ -24,6 +24,9 @@ export interface ChunkReaderOptions {
   ioMode: IoMode;
 }
 
+/** Files a probe of the other reading mode takes. */
+const PROBE_FILES = 16;
+
 /** Synchronous reads between two turns of the event loop (about 10 ms of work). */
 const YIELD_EVERY = 64;
 
@@ -38,8 +41,19 @@ export class ChunkReader {
 
   /** Reads `chunk`, handing each record to `onRecord` as soon as it is ready. Stops early on abort. */
   async read(chunk: Candidate[], onRecord: (rec: FileRecord) => void, signal?: AbortSignal): Promise<void> {
+    const { mode, probe } = this.strategy.pick();
+    if (probe && chunk.length > PROBE_FILES) {
+      // Measure the other mode on a few files only (a synchronous probe on a cold cache waits for
+      // the disk one file at a time), then read the rest the best way known so far.
+      await this.readAs(mode, chunk.slice(0, PROBE_FILES), onRecord, signal);
+      await this.readAs(this.strategy.best(), chunk.slice(PROBE_FILES), onRecord, signal);
+    } else {
+      await this.readAs(mode, chunk, onRecord, signal);
+    }
+  }
+
+  private async readAs(mode: 'sync' | 'async', chunk: Candidate[], onRecord: (rec: FileRecord) => void, signal?: AbortSignal): Promise<void> {
     const { root, limits, pixelStats } = this.opts;
-    const mode = this.strategy.pick();
     const t = performance.now();
     if (mode === 'sync') {
       for (let i = 0; i < chunk.length; i++) {
@@ -51,18 +65,38 @@ export class ChunkReader {
         onRecord(await toRecord(abs, c, readHeaderSync(abs, limits, this.scratch), pixelStats));
       }
     } else {
-      const inFlight: Promise<FileRecord>[] = [];
+      // Records are handled in the order their reads finish (one slow disk read must not hold up
+      // the parsing of the others), and every finished read starts the next.
+      const ready: FileRecord[] = [];
+      let wake: (() => void) | null = null;
       let next = 0;
-      while ((next < chunk.length || inFlight.length) && !signal?.aborted) {
-        while (inFlight.length < this.opts.concurrency && next < chunk.length) {
+      let pending = 0;
+      const launch = () => {
+        while (pending < this.opts.concurrency && next < chunk.length && !signal?.aborted) {
           const c = chunk[next++];
           const abs = path.join(root, c.relPath);
-          inFlight.push(readHeader(abs, limits, c).then((h) => toRecord(abs, c, h, pixelStats)));
+          pending++;
+          void readHeader(abs, limits, c)
+            .then((h) => toRecord(abs, c, h, pixelStats))
+            .then((rec) => {
+              pending--;
+              ready.push(rec);
+              wake?.();
+            });
         }
-        onRecord(await inFlight.shift()!);
+      };
+      launch();
+      while ((pending > 0 || ready.length > 0) && !signal?.aborted) {
+        if (ready.length === 0) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+          continue;
+        }
+        onRecord(ready.shift()!);
+        launch();
       }
       // Reads already started finish quietly (their files stay as they were in the index).
-      await Promise.allSettled(inFlight);
+      while (pending > 0) await new Promise<void>((resolve) => (wake = resolve));
     }
     this.strategy.record(mode, chunk.length, performance.now() - t);
   }
@@ -100,17 +134,23 @@ export class AdaptiveStrategy {
 
   constructor(private readonly forced: 'sync' | 'async' | null = null) {}
 
-  pick(): 'sync' | 'async' {
+  /** The mode for the next chunk, and whether it is only a probe of the other mode. */
+  pick(): { mode: 'sync' | 'async'; probe: boolean } {
     const n = this.chunks++;
-    if (this.forced) return this.forced;
+    if (this.forced) return { mode: this.forced, probe: false };
     // The first chunk warms the JIT and is not measured (asynchronous: never badly wrong, where
-    // synchronous reads on a cold cache wait for the disk one file at a time); then one chunk of
-    // each, then the faster.
-    if (n === 0) return 'async';
-    if (this.rate.async === null) return 'async';
-    if (this.rate.sync === null) return 'sync';
-    const best = this.rate.sync >= this.rate.async ? 'sync' : 'async';
-    return n % 16 === 15 ? (best === 'sync' ? 'async' : 'sync') : best;
+    // synchronous reads on a cold cache wait for the disk one file at a time); then each mode is
+    // measured, and the other one probed again now and then, since the cache warms or cools.
+    if (n === 0 || this.rate.async === null) return { mode: 'async', probe: false };
+    if (this.rate.sync === null) return { mode: 'sync', probe: true };
+    const best = this.best();
+    return n % 16 === 15 ? { mode: best === 'sync' ? 'async' : 'sync', probe: true } : { mode: best, probe: false };
+  }
+
+  best(): 'sync' | 'async' {
+    if (this.forced) return this.forced;
+    if (this.rate.sync === null || this.rate.async === null) return 'async';
+    return this.rate.sync >= this.rate.async ? 'sync' : 'async';
   }
 
   record(mode: 'sync' | 'async', files: number, ms: number): void {

@@ -43,6 +43,20 @@ export function createChecks(name, currentPage) {
     assertEq(actual, wanted, what) {
       if (JSON.stringify(actual) !== JSON.stringify(wanted)) throw new Error(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`);
     },
+    /**
+     * A hard time limit for the whole test: past it, one more failure is counted, the closing line
+     * printed, `cleanup` run and the process ended with 124. Returns a function that disarms it.
+     */
+    limitTime(ms, cleanup) {
+      const timer = setTimeout(async () => {
+        console.error(`[ui ${name}] TIMEOUT after ${Math.round(ms / 1000)} s`);
+        counts.failed++;
+        this.finish();
+        await cleanup();
+        process.exit(124);
+      }, ms);
+      return () => clearTimeout(timer);
+    },
     /** Prints the closing line and returns the exit code. */
     finish() {
       console.log(`ui ${name}: ${counts.passed} passed, ${counts.failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`);

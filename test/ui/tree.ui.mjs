@@ -58,13 +58,7 @@ async function cleanup() {
   if (opts.keep) say(`kept ${runDir}`);
   else rmSync(runDir, { recursive: true, force: true });
 }
-const hardTimer = setTimeout(async () => {
-  console.error('[ui tree] TIMEOUT after 5 minutes');
-  ui.counts.failed++;
-  ui.finish();
-  await cleanup();
-  process.exit(124);
-}, 5 * 60_000);
+const clearTimeLimit = ui.limitTime(5 * 60_000, cleanup);
 
 /** The rows of the DICOM Index view. */
 const treeRows = async () => (await viewPane(page, VIEW)).locator('.pane-body .monaco-list-row');
@@ -200,7 +194,7 @@ try {
 } catch (err) {
   await ui.fail(err);
 } finally {
-  clearTimeout(hardTimer);
+  clearTimeLimit();
   await cleanup();
 }
 say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -57,13 +57,7 @@ async function cleanup() {
   if (opts.keep) say(`kept ${runDir}`);
   else rmSync(runDir, { recursive: true, force: true });
 }
-const hardTimer = setTimeout(async () => {
-  console.error('[ui vsix] TIMEOUT after 8 minutes');
-  ui.counts.failed++;
-  ui.finish();
-  await cleanup();
-  process.exit(124);
-}, 8 * 60_000);
+const clearTimeLimit = ui.limitTime(8 * 60_000, cleanup);
 
 /**
  * Builds the .vsix with `npm run package`. While README.md does not exist yet (vsce refuses to package
@@ -253,7 +247,7 @@ try {
 } catch (err) {
   await ui.fail(err);
 } finally {
-  clearTimeout(hardTimer);
+  clearTimeLimit();
   await cleanup();
 }
 say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -7,18 +7,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import picomatch from 'picomatch';
 import * as vscode from 'vscode';
 import type { IndexServiceImpl } from './indexService';
 import type { Log } from './log';
 import { folderSettings } from './settings';
-import { hasDicmMarker } from '../core/scan/scanner';
+import { ALWAYS_SKIP_DIRS, fileFilter } from '../core/scan/scanner';
 
 const QUIET_MS = 700;
 const MAX_WAIT_MS = 5000;
 /** Above this many paths a batch becomes an incremental run of the folder (one scan is cheaper). */
 const MAX_BATCH = 20_000;
-const SKIP_DIRS = new Set(['.git', 'node_modules', '.dicom']);
 
 interface Pending {
   folder: vscode.WorkspaceFolder;
@@ -94,16 +92,8 @@ export class IndexWatcher implements vscode.Disposable {
       if (this.watches.has(k)) continue;
       const s = folderSettings(folder);
       if (!s.watch || folder.uri.scheme !== 'file') continue;
-      const include = s.include.length ? picomatch(s.include, { dot: true }) : null;
-      const exclude = s.exclude.length ? picomatch(s.exclude, { dot: true }) : null;
       const indexDir = path.relative(folder.uri.fsPath, path.dirname(s.dbPath)).split(path.sep).join('/');
-      const isCandidate = (rel: string, abs: string) => {
-        if (exclude && exclude(rel)) return false;
-        if (include && !include(rel)) return false;
-        const base = rel.slice(rel.lastIndexOf('/') + 1);
-        if (/\.dcm$/i.test(base)) return true;
-        return s.sniffExtensionless && !base.includes('.') && hasDicmMarker(abs);
-      };
+      const isCandidate = fileFilter({ include: s.include, exclude: s.exclude, sniffExtensionless: s.sniffExtensionless });
       const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/*'));
       const watch: FolderWatch = { folder, isCandidate, indexDir, disposable: w };
       watch.disposable = vscode.Disposable.from(
@@ -121,7 +111,7 @@ export class IndexWatcher implements vscode.Disposable {
     const rel = path.relative(w.folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');
     if (!rel || rel.startsWith('../') || rel === '..') return;
     const parts = rel.split('/');
-    if (parts.some((p) => SKIP_DIRS.has(p))) return;
+    if (parts.some((p) => ALWAYS_SKIP_DIRS.has(p))) return;
     if (w.indexDir && (rel === w.indexDir || rel.startsWith(w.indexDir + '/'))) return;
     const p = this.pendingFor(w.folder);
     if (kind === 'deleted') {

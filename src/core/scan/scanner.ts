@@ -32,13 +32,31 @@ export interface ScanResult {
   unreadableDirs: { relPath: string; reason: string }[];
 }
 
-const ALWAYS_SKIP = new Set(['.git', 'node_modules', '.dicom']);
+/** Folders never entered: a scan and a watcher alike. */
+export const ALWAYS_SKIP_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules', '.dicom']);
 
-export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<ScanResult> {
+/**
+ * Whether a file is a candidate, by its path relative to the root: not excluded, included (when
+ * include globs are given), and named `*.dcm` (any case), or extension-less with the DICM marker.
+ * The scan and the extension's file watcher share this one rule.
+ */
+export function fileFilter(opts: Pick<ScanOptions, 'include' | 'exclude' | 'sniffExtensionless'>): (relPath: string, absPath: string) => boolean {
   const include = opts.include?.length ? picomatch(opts.include, { dot: true }) : null;
   const exclude = opts.exclude?.length ? picomatch(opts.exclude, { dot: true }) : null;
-  const skip = new Set([...ALWAYS_SKIP, ...(opts.skipDirs ?? [])]);
   const sniff = opts.sniffExtensionless !== false;
+  return (rel, abs) => {
+    if (exclude && exclude(rel)) return false;
+    if (include && !include(rel)) return false;
+    const base = rel.slice(rel.lastIndexOf('/') + 1);
+    if (/\.dcm$/i.test(base)) return true;
+    return sniff && !base.includes('.') && hasDicmMarker(abs);
+  };
+}
+
+export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<ScanResult> {
+  const exclude = opts.exclude?.length ? picomatch(opts.exclude, { dot: true }) : null;
+  const isCandidate = fileFilter(opts);
+  const skip = new Set([...ALWAYS_SKIP_DIRS, ...(opts.skipDirs ?? [])]);
   const candidates: Candidate[] = [];
   const unreadableDirs: ScanResult['unreadableDirs'] = [];
   const stack: string[] = [''];
@@ -71,11 +89,8 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
         if (skip.has(e.name) || childRel === opts.indexDir) continue;
         if (exclude && exclude(childRel + '/')) continue;
         stack.push(childRel);
-      } else if (e.isFile()) {
-        if (exclude && exclude(childRel)) continue;
-        if (include && !include(childRel)) continue;
-        if (/\.dcm$/i.test(e.name)) files.push(childRel);
-        else if (sniff && !e.name.includes('.') && hasDicmMarker(path.join(root, childRel))) files.push(childRel);
+      } else if (e.isFile() && isCandidate(childRel, path.join(root, childRel))) {
+        files.push(childRel);
       }
       // Symbolic links, sockets, FIFOs and devices are not followed or read.
     }
@@ -104,10 +119,4 @@ export function hasDicmMarker(file: string): boolean {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
-}
-
-/** Is this relative path a candidate by name alone (for watchers)? */
-export function isCandidateName(relPath: string): boolean {
-  const base = relPath.slice(relPath.lastIndexOf('/') + 1);
-  return /\.dcm$/i.test(base) || !base.includes('.');
 }

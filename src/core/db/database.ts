@@ -59,11 +59,7 @@ export class IndexDatabase {
     }
     if (!db && opts.readOnly) throw new DatabaseUnusableError(`${file} does not exist`);
     const fresh = !db;
-    if (!db) {
-      db = new SQL.Database();
-      db.exec(SCHEMA_SQL);
-      db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', String(SCHEMA_VERSION), 'created', new Date().toISOString()]);
-    }
+    if (!db) db = createEmpty(SQL);
     const idx = new IndexDatabase(file, db);
     idx.warnings.push(...warnings);
     idx.dirty = fresh;
@@ -84,9 +80,7 @@ export class IndexDatabase {
   async reset(): Promise<void> {
     const SQL = await loadSqlJs();
     this.db.close();
-    this.db = new SQL.Database();
-    this.db.exec(SCHEMA_SQL);
-    this.db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', String(SCHEMA_VERSION), 'created', new Date().toISOString()]);
+    this.db = createEmpty(SQL);
     this.dirty = true;
   }
 
@@ -157,6 +151,14 @@ export class IndexDatabase {
   close(): void {
     this.db.close();
   }
+}
+
+/** A new, empty index: the schema and its version. */
+function createEmpty(SQL: SqlJsStatic): Database {
+  const db = new SQL.Database();
+  db.exec(SCHEMA_SQL);
+  db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', String(SCHEMA_VERSION), 'created', new Date().toISOString()]);
+  return db;
 }
 
 /** Opens an existing file: the database, or a sentence saying what is wrong with it. */

@@ -8,7 +8,6 @@ import {
   formatCount,
   formatNumber,
   modalityList,
-  perStudyText,
   problemFiles,
   sortedHistogram,
   thicknessRange,

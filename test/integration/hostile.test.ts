@@ -6,7 +6,6 @@
  * files resolve, nothing is rejected unhandled, and the extension stays active and usable.
  */
 import * as assert from 'assert';
-import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DicomApi } from '../../src/extension/api';

@@ -3,7 +3,6 @@
  * temporary file that is renamed over the target only when complete.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { SqlValue } from 'sql.js';
 import { IndexDatabase } from '../db/database';
 import { FIELDS, PIXEL_FIELDS } from '../dicom/fields';

@@ -177,6 +177,11 @@ function readFullySync(fd: number, buf: Buffer, offset: number, length: number):
   return got;
 }
 
+export interface ParseOptions {
+  /** Read simple explicit VR little endian elements without dicom-parser's reader (default true; tests compare both). */
+  fastPath?: boolean;
+}
+
 type ParseResult = Omit<HeaderRead, 'size' | 'mtimeMs' | 'bytesRead'>;
 type Attempt = { kind: 'done'; result: ParseResult } | { kind: 'more'; need: number; fallback: ParseResult };
 
@@ -184,7 +189,7 @@ type Attempt = { kind: 'done'; result: ParseResult } | { kind: 'more'; need: num
  * Parses the bytes read so far. `fileSize` tells whether more of the file exists; when the header
  * goes on past `bytes`, says how much to read next.
  */
-export function parseBytes(bytes: Uint8Array, fileSize: number, limits: ReadLimits = DEFAULT_LIMITS): Attempt {
+export function parseBytes(bytes: Uint8Array, fileSize: number, limits: ReadLimits = DEFAULT_LIMITS, opts: ParseOptions = {}): Attempt {
   const complete = bytes.length >= fileSize;
   const sniff = sniffLayout(bytes);
   if (sniff.kind === 'not_dicom') {
@@ -198,7 +203,7 @@ export function parseBytes(bytes: Uint8Array, fileSize: number, limits: ReadLimi
     input = padded;
   }
   const part10 = sniff.kind !== 'raw';
-  const parsed = parseDataSet(input, sniff.kind === 'raw' ? sniff.transferSyntax : null, complete, limits);
+  const parsed = parseDataSet(input, sniff.kind === 'raw' ? sniff.transferSyntax : null, complete, limits, opts.fastPath !== false);
   if (parsed === 'need-whole-file') return { kind: 'more', need: fileSize, fallback: blank('error', 'deflated data set not read') };
   const { dataSet, failure: failureText, skipped } = parsed;
   const ts = parsed.transferSyntax;
@@ -347,21 +352,40 @@ function clockOf(limits: ReadLimits): { usedMs: number } {
 /** A per-file limit (elements, time) stopped the parse. */
 class BudgetExceeded extends Error {}
 
+/** Counts the work of one parse: dicom-parser's reads and the fast path's elements alike. */
+interface Budget {
+  /** Adds `n` 16-bit-read equivalents; throws BudgetExceeded past a limit. */
+  spend(n: number): void;
+}
+
 /**
  * Counts the work of one parse where every element passes, dicom-parser's nested sequence reading
- * included: each tag is two readUint16 calls on the one ByteStream the whole parse shares.
+ * included: each tag is two readUint16 calls on the one ByteStream the whole parse shares (the fast
+ * path spends the same three reads per element that dicom-parser's reader would).
  */
-function enforceBudget(stream: dicomParser.ByteStream, limits: ReadLimits): void {
+function enforceBudget(stream: dicomParser.ByteStream, limits: ReadLimits): Budget {
   const maxElements = limits.maxElements ?? DEFAULT_LIMITS.maxElements!;
-  const deadline = Date.now() + (limits.maxParseMs ?? DEFAULT_LIMITS.maxParseMs!) - clockOf(limits).usedMs;
+  const maxMs = limits.maxParseMs ?? DEFAULT_LIMITS.maxParseMs!;
+  const deadline = Date.now() + maxMs - clockOf(limits).usedMs;
   const maxCalls = 2 * maxElements;
-  const read16 = stream.readUint16;
   let calls = 0;
+  let nextClockCheck = 4096;
+  const budget: Budget = {
+    spend(n: number) {
+      calls += n;
+      if (calls > maxCalls) throw new BudgetExceeded(`header has more than ${maxElements.toLocaleString('en-US')} elements`);
+      if (calls >= nextClockCheck) {
+        nextClockCheck = calls + 4096;
+        if (Date.now() > deadline) throw new BudgetExceeded(`header took longer than ${maxMs / 1000} s to parse`);
+      }
+    },
+  };
+  const read16 = stream.readUint16;
   (stream as { readUint16: () => number }).readUint16 = function (this: dicomParser.ByteStream) {
-    if (++calls > maxCalls) throw new BudgetExceeded(`header has more than ${maxElements.toLocaleString('en-US')} elements`);
-    if ((calls & 4095) === 0 && Date.now() > deadline) throw new BudgetExceeded(`header took longer than ${(limits.maxParseMs ?? DEFAULT_LIMITS.maxParseMs!) / 1000} s to parse`);
+    budget.spend(1);
     return read16.call(this);
   };
+  return budget;
 }
 
 /**
@@ -370,7 +394,7 @@ function enforceBudget(stream: dicomParser.ByteStream, limits: ReadLimits): void
  * meta that claims explicit VR over implicit data (or names no transfer syntax) is read as the data
  * really is, as pydicom and GDCM do.
  */
-function parseDataSet(input: Uint8Array, rawTransferSyntax: string | null, complete: boolean, limits: ReadLimits): Parsed | 'need-whole-file' {
+function parseDataSet(input: Uint8Array, rawTransferSyntax: string | null, complete: boolean, limits: ReadLimits, fastPath: boolean): Parsed | 'need-whole-file' {
   let metaElements: Record<string, dicomParser.Element> = {};
   let position = 0;
   let declared: string | null = rawTransferSyntax;
@@ -419,8 +443,8 @@ function parseDataSet(input: Uint8Array, rawTransferSyntax: string | null, compl
   const t0 = Date.now();
   try {
     const stream = new dicomParser.ByteStream(parser, arr, position);
-    enforceBudget(stream, limits);
-    readElements(dataSet, stream, explicit);
+    const budget = enforceBudget(stream, limits);
+    readElements(dataSet, stream, explicit, fastPath && !bigEndian, budget);
   } catch (e) {
     failure = describe(e);
     final = e instanceof BudgetExceeded;
@@ -438,11 +462,28 @@ const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC',
  * The top-level element loop (dicomParser.parseDicomDataSet* does the same, but gives up on the first
  * bad element). A sequence of defined length whose items dicom-parser cannot read is kept as an
  * opaque element and skipped, so the rest of the header is still read.
+ *
+ * Explicit VR little endian elements of defined length that are not sequences (most of a header)
+ * take a fast path that makes the very element dicom-parser's readDicomElementExplicit would
+ * (a differential test holds the two equal); everything else goes through dicom-parser.
  */
-function readElements(ds: dicomParser.DataSet, stream: dicomParser.ByteStream, explicit: boolean): void {
-  const end = stream.byteArray.length;
+function readElements(ds: dicomParser.DataSet, stream: dicomParser.ByteStream, explicit: boolean, fastLittleEndian: boolean, budget: Budget): void {
+  const arr = stream.byteArray;
+  const end = arr.length;
+  const fast = explicit && fastLittleEndian;
+  const elements = ds.elements;
   const vrCallback = vrOf as (tag: string) => string;
   while (stream.position < end) {
+    if (fast) {
+      const simple = readSimpleExplicitLE(arr, stream.position, end);
+      if (simple !== null) {
+        budget.spend(3);
+        elements[simple.tag] = simple;
+        if (simple.tag === PIXEL_DATA) return;
+        stream.position = simple.dataOffset + simple.length;
+        continue;
+      }
+    }
     const start = stream.position;
     let el: dicomParser.Element;
     try {
@@ -453,7 +494,7 @@ function readElements(ds: dicomParser.DataSet, stream: dicomParser.ByteStream, e
       const head = readElementHead(stream, explicit);
       const isSeq = head && (head.vr === 'SQ' || (!explicit && vrOf(head.tag) === 'SQ'));
       if (!head || !isSeq || head.length === 0xffffffff || head.dataOffset + head.length > end) throw e;
-      ds.elements[head.tag] = { tag: head.tag, vr: 'SQ', length: head.length, dataOffset: head.dataOffset, items: [] };
+      elements[head.tag] = { tag: head.tag, vr: 'SQ', length: head.length, dataOffset: head.dataOffset, items: [] };
       const why = `(${head.tag.slice(1, 5).toUpperCase()},${head.tag.slice(5).toUpperCase()}) sequence unreadable (${describe(e)}), skipped`;
       ds.warnings.push(why);
       // A sequence dicom-parser cannot read in a valid file (as pydicom reads it) stays a warning;
@@ -462,9 +503,46 @@ function readElements(ds: dicomParser.DataSet, stream: dicomParser.ByteStream, e
       stream.position = head.dataOffset + head.length;
       continue;
     }
-    ds.elements[el.tag] = el;
+    elements[el.tag] = el;
     if (el.tag === PIXEL_DATA) return;
   }
+}
+
+/** VR strings by their two bytes (first byte × 256 + second), as dicom-parser reads them. */
+const VR_BY_CODE = new Map<number, string>([...VRS].map((vr) => [vr.charCodeAt(0) * 256 + vr.charCodeAt(1), vr]));
+/** VRs dicom-parser reads with a 4-byte length (its getDataLengthSizeInBytesForVR; OV, SV and UV are not among them). */
+const DP_LONG_VRS = new Set(['OB', 'OD', 'OL', 'OW', 'SQ', 'OF', 'UC', 'UR', 'UT', 'UN']);
+/** dicom-parser's tag keys (`xggggeeee`), made once per tag number. Bounded: hostile files may hold any tags. */
+const TAG_KEYS = new Map<number, string>();
+const MAX_TAG_KEYS = 65536;
+
+/** dicom-parser's key for a tag number: `x` and eight lowercase hex digits. */
+export function tagKey(tag: number): string {
+  let key = TAG_KEYS.get(tag);
+  if (key === undefined) {
+    key = 'x' + tag.toString(16).padStart(8, '0');
+    if (TAG_KEYS.size < MAX_TAG_KEYS) TAG_KEYS.set(tag, key);
+  }
+  return key;
+}
+
+/**
+ * The element at `pos` when it is an explicit VR little endian element that dicom-parser would read
+ * without looking further (a known VR other than SQ, a defined length, its header inside the bytes),
+ * as dicom-parser's readDicomElementExplicit makes it; null for anything else.
+ */
+function readSimpleExplicitLE(b: Uint8Array, pos: number, end: number): dicomParser.Element | null {
+  if (pos + 8 > end) return null;
+  const vr = VR_BY_CODE.get(b[pos + 4] * 256 + b[pos + 5]);
+  if (vr === undefined || vr === 'SQ') return null;
+  const tag = tagKey((b[pos] | (b[pos + 1] << 8)) * 65536 + (b[pos + 2] | (b[pos + 3] << 8)));
+  if (DP_LONG_VRS.has(vr)) {
+    if (pos + 12 > end) return null;
+    const length = (b[pos + 8] | (b[pos + 9] << 8) | (b[pos + 10] << 16)) + b[pos + 11] * 16777216;
+    if (length === 0xffffffff) return null;
+    return { tag, vr, length, dataOffset: pos + 12 };
+  }
+  return { tag, vr, length: b[pos + 6] | (b[pos + 7] << 8), dataOffset: pos + 8 };
 }
 
 function readElementHead(stream: dicomParser.ByteStream, explicit: boolean): { tag: string; vr?: string; length: number; dataOffset: number } | null {

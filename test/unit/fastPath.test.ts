@@ -1,0 +1,123 @@
+/**
+ * The header reader's fast path (simple explicit VR little endian elements read without
+ * dicom-parser's element reader) must make exactly what dicom-parser makes: the same elements
+ * (tag, VR, length, offset, sequence items), the same status, reason and pixel data location, and
+ * the same request for more bytes, on real files, fixtures, hostile files and fuzz mutants.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DataSet, Element } from 'dicom-parser';
+import { parseBytes } from '../../src/core/dicom/readHeader';
+import { mutate, seedFiles } from '../../tools/fuzz/engine';
+import { prng, writeHostileCases, restorePermissions } from '../fixtures/hostile';
+import { writeAllFixtures } from '../fixtures/dicomFiles';
+import { corpusDir } from './corpus';
+import { makeTempDir, removeTempDir } from '../fixtures/tmp';
+
+/** Everything that matters of a data set, as plain data (sequence items included). */
+function describeDataSet(ds: DataSet | null | undefined): unknown {
+  if (!ds) return null;
+  const out: Record<string, unknown> = {};
+  for (const tag of Object.keys(ds.elements).sort()) {
+    const el: Element = ds.elements[tag];
+    out[tag] = {
+      tag: el.tag,
+      vr: el.vr,
+      length: el.length,
+      dataOffset: el.dataOffset,
+      hadUndefinedLength: el.hadUndefinedLength ?? false,
+      items: el.items?.map((it) => describeDataSet(it.dataSet)),
+    };
+  }
+  return { elements: out, warnings: ds.warnings ?? [] };
+}
+
+function describeAttempt(bytes: Uint8Array, fileSize: number, fastPath: boolean): unknown {
+  const a = parseBytes(bytes, fileSize, undefined, { fastPath });
+  const r = a.kind === 'done' ? a.result : a.fallback;
+  return {
+    kind: a.kind,
+    need: a.kind === 'more' ? a.need : null,
+    status: r.status,
+    error: r.error,
+    transferSyntax: r.transferSyntax,
+    pixelData: r.pixelData,
+    dataSet: describeDataSet(r.dataSet),
+  };
+}
+
+/** Compares both ways of parsing on the whole file and on a first read of `firstRead` bytes. */
+function assertSame(name: string, bytes: Uint8Array, firstRead = 1024): void {
+  assert.deepEqual(describeAttempt(bytes, bytes.length, true), describeAttempt(bytes, bytes.length, false), `${name}: whole file`);
+  if (bytes.length > firstRead) {
+    const head = bytes.subarray(0, firstRead);
+    assert.deepEqual(describeAttempt(head, bytes.length, true), describeAttempt(head, bytes.length, false), `${name}: first ${firstRead} bytes`);
+  }
+}
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+describe('header reader: the fast path equals dicom-parser', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => (dir = makeTempDir('dwi-fast-')));
+  after(() => {
+    restorePermissions(dir);
+    removeTempDir(dir);
+  });
+
+  it('on the fixtures and the fuzzer seeds (every transfer syntax, sequences, no preamble)', () => {
+    const fixtures = path.join(dir, 'fixtures');
+    fs.mkdirSync(fixtures);
+    writeAllFixtures(fixtures);
+    const files = filesUnder(fixtures);
+    assert.ok(files.length >= 10, `only ${files.length} fixtures`);
+    for (const f of files) assertSame(path.basename(f), fs.readFileSync(f));
+    for (const s of seedFiles()) assertSame(s.name, s.bytes);
+  });
+
+  it('on the hostile files', () => {
+    const hostile = path.join(dir, 'hostile');
+    fs.mkdirSync(hostile);
+    writeHostileCases(hostile);
+    let n = 0;
+    for (const f of filesUnder(hostile)) {
+      let bytes: Buffer;
+      try {
+        bytes = fs.readFileSync(f);
+      } catch {
+        continue; // unreadable on purpose
+      }
+      assertSame(path.relative(hostile, f), bytes);
+      n++;
+    }
+    assert.ok(n >= 50, `only ${n} hostile files`);
+  });
+
+  it('on 3,000 fuzz mutants', () => {
+    const rnd = prng(7);
+    const seeds = seedFiles();
+    for (let i = 0; i < 3000; i++) {
+      const seed = seeds[i % seeds.length];
+      const m = mutate(seed.bytes, rnd);
+      assertSame(`${seed.name} #${i} [${m.what.join('; ')}]`, m.bytes, 512);
+    }
+  });
+
+  it('on the real files of ../shared/corpus', function () {
+    const corpus = corpusDir();
+    if (!corpus) return this.skip();
+    const files = filesUnder(path.join(corpus, 'real'));
+    for (const f of files) assertSame(path.relative(corpus, f), fs.readFileSync(f), 16 * 1024);
+    assert.ok(files.length > 100);
+  });
+});

@@ -6,7 +6,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readHeader, DEFAULT_LIMITS } from '../../src/core/dicom/readHeader';
+import { readHeader, readHeaderSync, DEFAULT_LIMITS } from '../../src/core/dicom/readHeader';
+import { spawnSync } from 'node:child_process';
 import { extractFields } from '../../src/core/dicom/extract';
 import { pixelSummary } from '../../src/core/dicom/pixelStats';
 import { FIELDS } from '../../src/core/dicom/fields';
@@ -141,6 +142,16 @@ describe('header reader on dcmjs-written files', () => {
     fs.mkdirSync(path.join(dir, 'folder.dcm'), { recursive: true });
     const h = await readHeader(path.join(dir, 'folder.dcm'));
     assert.equal(h.status, 'not_dicom');
+  });
+
+  it('does not block on a FIFO that replaced a scanned file (the scan\'s size and mtime given)', async function () {
+    const fifo = path.join(dir, 'pipe.dcm');
+    if (process.platform === 'win32' || spawnSync('mkfifo', [fifo]).status !== 0) return this.skip();
+    const known = { size: 1000, mtimeMs: 0 };
+    for (const h of [readHeaderSync(fifo, DEFAULT_LIMITS, undefined, known), await readHeader(fifo, DEFAULT_LIMITS, known)]) {
+      assert.notEqual(h.status, 'ok');
+      assert.equal(h.error, 'not a regular file');
+    }
   });
 
   it('dumps every tag of a file, sequences indented, binary shortened', async () => {

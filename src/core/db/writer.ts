@@ -107,28 +107,63 @@ export class IndexWriter {
     const dir = slash < 0 ? '' : rec.relPath.slice(0, slash);
     const name = rec.relPath.slice(slash + 1);
     const dirId = this.dirId(dir);
-    s.upsertFile.bind([dirId, name, rec.size, Math.round(rec.mtimeMs), rec.status, rec.error]);
-    s.upsertFile.step();
-    const fileId = s.upsertFile.get()[0] as number;
-    s.upsertFile.reset();
-    if (!rec.isNew) {
+    const mtime = Math.round(rec.mtimeMs);
+    let fileId: number | undefined;
+    if (rec.isNew) {
+      // A fresh file: we choose its id (no RETURNING round trip), and nothing old is there to delete.
+      const id = this.nextFileId();
+      s.insertFile.run([id, dirId, name, rec.size, mtime, rec.status, rec.error]);
+      if (this.idx.db.getRowsModified() === 1) fileId = id;
+      else this.fileIdCeiling = null; // it was there after all (ignored): upsert it below
+    }
+    if (fileId === undefined) {
+      s.upsertFile.bind([dirId, name, rec.size, mtime, rec.status, rec.error]);
+      s.upsertFile.step();
+      fileId = s.upsertFile.get()[0] as number;
+      s.upsertFile.reset();
       s.deleteInstance.run([fileId]);
       if (this.idx.db.getRowsModified() > 0) this.mayOrphan = true;
     }
     if (!rec.values) return;
     const v = rec.values;
-    const patientId = this.id(this.patientIds, key(v.PatientID), s.insertPatient, [key(v.PatientID), ...PATIENT_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
-    const studyId = this.id(this.studyIds, `${patientId}|${key(v.StudyInstanceUID)}`, s.insertStudy, [patientId, key(v.StudyInstanceUID), ...STUDY_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
-    const seriesId = this.id(this.seriesIds, `${studyId}|${key(v.SeriesInstanceUID)}`, s.insertSeries, [studyId, key(v.SeriesInstanceUID), ...SERIES_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
-    s.insertInstance.run([
-      fileId,
-      seriesId,
-      ...INSTANCE_COLUMNS.map((c) => v[c] ?? null),
-      rec.sliceThicknessInvalid ?? null,
-      rec.pixel?.dataType ?? null,
-      rec.pixel?.mean ?? null,
-      rec.pixel?.summary ?? null,
-    ]);
+    const patientKey = key(v.PatientID);
+    let patientId = this.patientIds.get(patientKey);
+    if (patientId === undefined) {
+      patientId = this.insert(s.insertPatient, [patientKey, ...PATIENT_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
+      this.patientIds.set(patientKey, patientId);
+    }
+    const studyKey = `${patientId}|${key(v.StudyInstanceUID)}`;
+    let studyId = this.studyIds.get(studyKey);
+    if (studyId === undefined) {
+      studyId = this.insert(s.insertStudy, [patientId, key(v.StudyInstanceUID), ...STUDY_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
+      this.studyIds.set(studyKey, studyId);
+    }
+    const seriesKey = `${studyId}|${key(v.SeriesInstanceUID)}`;
+    let seriesId = this.seriesIds.get(seriesKey);
+    if (seriesId === undefined) {
+      seriesId = this.insert(s.insertSeries, [studyId, key(v.SeriesInstanceUID), ...SERIES_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
+      this.seriesIds.set(seriesKey, seriesId);
+    }
+    const p = this.instanceParams;
+    p[0] = fileId;
+    p[1] = seriesId;
+    let i = 2;
+    for (const c of INSTANCE_COLUMNS) p[i++] = v[c] ?? null;
+    p[i++] = rec.sliceThicknessInvalid ?? null;
+    p[i++] = rec.pixel?.dataType ?? null;
+    p[i++] = rec.pixel?.mean ?? null;
+    p[i++] = rec.pixel?.summary ?? null;
+    s.insertInstance.run(p);
+  }
+
+  /** The instance row's parameters, reused from row to row. */
+  private readonly instanceParams: SqlValue[] = new Array(INSTANCE_COLUMNS.length + 6).fill(null);
+  /** The highest file id in use, once looked up (null: look it up again). */
+  private fileIdCeiling: number | null = null;
+
+  private nextFileId(): number {
+    if (this.fileIdCeiling === null) this.fileIdCeiling = (this.idx.scalar('SELECT coalesce(max(id), 0) FROM files') as number) ?? 0;
+    return ++this.fileIdCeiling;
   }
 
   /** Forgets files (deleted from disk, or now excluded). */
@@ -141,15 +176,12 @@ export class IndexWriter {
     }
   }
 
-  private id(cache: Map<string, number>, k: string, insert: Statement, params: SqlValue[]): number {
-    let id = cache.get(k);
-    if (id === undefined) {
-      insert.bind(params);
-      insert.step();
-      id = insert.get()[0] as number;
-      insert.reset();
-      cache.set(k, id);
-    }
+  /** Runs an INSERT … RETURNING id. */
+  private insert(stmt: Statement, params: SqlValue[]): number {
+    stmt.bind(params);
+    stmt.step();
+    const id = stmt.get()[0] as number;
+    stmt.reset();
     return id;
   }
 
@@ -192,6 +224,7 @@ export class IndexWriter {
          ON CONFLICT(dir_id, name) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, status = excluded.status, error = excluded.error
          RETURNING id`,
       ),
+      insertFile: db.prepare('INSERT OR IGNORE INTO files(id, dir_id, name, size, mtime_ms, status, error) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       deleteInstance: db.prepare('DELETE FROM instance WHERE file_id = ?'),
       deleteFile: db.prepare('DELETE FROM files WHERE id = ?'),
       insertPatient: db.prepare(`INSERT INTO patient(${PATIENT_COLUMNS.join(', ')}) VALUES (${ph(PATIENT_COLUMNS.length)}) RETURNING id`),

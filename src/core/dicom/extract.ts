@@ -35,23 +35,39 @@ export interface Extracted {
   unknownCharsets: string[];
 }
 
+/** Every field, null: the shape each file's values start from (one hidden class for all of them). */
+const EMPTY_VALUES: FieldValues = Object.fromEntries(FIELDS.map((d) => [d.keyword, null]));
+
 export function extractFields(ds: DataSet, transferSyntax: string | null): Extracted {
-  const csEl = ds.elements.x00080005;
+  const elements = ds.elements;
+  const csEl = elements.x00080005;
   const csRaw = csEl ? readString(ds, csEl, 'CS', parseCharset(undefined)) : undefined;
   const cs = parseCharset(csRaw);
-  const values: FieldValues = {};
+  const values: FieldValues = { ...EMPTY_VALUES };
   let sliceThicknessInvalid: string | null = null;
+  // Enhanced multi-frame objects: the first per-frame and shared functional group items.
+  const groupItems = [firstItem(elements[PER_FRAME]), firstItem(elements[SHARED])].filter((g): g is DataSet => g !== undefined);
   for (const def of FIELDS) {
     if (def.keyword === 'TransferSyntaxUID') {
       values.TransferSyntaxUID = transferSyntax;
       continue;
     }
-    const found = locate(ds, def);
-    if (!found) {
-      values[def.keyword] = null;
-      continue;
+    let set = ds;
+    let el = elements[def.tag];
+    const macro = groupItems.length ? FUNCTIONAL_GROUP[def.keyword] : undefined;
+    if (macro) {
+      // Per-frame functional groups, then shared, then the top level.
+      for (const item of groupItems) {
+        const inner = firstItem(item.elements[macro]);
+        const found = inner?.elements[def.tag];
+        if (inner && found) {
+          set = inner;
+          el = found;
+          break;
+        }
+      }
     }
-    const { set, el } = found;
+    if (!el) continue;
     const v = convert(set, el, def, cs);
     values[def.keyword] = v.value;
     if (def.keyword === 'SliceThickness' && v.raw !== null && v.raw !== '') {
@@ -62,21 +78,6 @@ export function extractFields(ds: DataSet, transferSyntax: string | null): Extra
     }
   }
   return { values, sliceThicknessInvalid, unknownCharsets: cs.unknown };
-}
-
-/** Finds an attribute: per-frame functional groups, then shared, then the top level. */
-function locate(ds: DataSet, def: FieldDef): { set: DataSet; el: Element } | null {
-  const macro = FUNCTIONAL_GROUP[def.keyword];
-  if (macro) {
-    for (const groups of [PER_FRAME, SHARED]) {
-      const item = firstItem(ds.elements[groups]);
-      const inner = item && firstItem(item.elements[macro]);
-      const el = inner?.elements[def.tag];
-      if (inner && el) return { set: inner, el };
-    }
-  }
-  const el = ds.elements[def.tag];
-  return el ? { set: ds, el } : null;
 }
 
 function firstItem(el: Element | undefined): DataSet | undefined {

@@ -56,6 +56,8 @@ export interface HeaderRead {
 }
 
 const PIXEL_DATA = 'x7fe00010';
+/** Read-only, and never blocking on a FIFO that replaced a file after the scan saw it. */
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 const DEFLATE = '1.2.840.10008.1.2.1.99';
 const IMPLICIT_LE = '1.2.840.10008.1.2';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -146,21 +148,30 @@ export async function readHeader(filePath: string, limits: ReadLimits = DEFAULT_
  * thread-pool round trips). `scratch` is reused for the first read: the result's data set may
  * point into it, so use the result before the next call with the same scratch buffer.
  */
-export function readHeaderSync(filePath: string, limits: ReadLimits = DEFAULT_LIMITS, scratch?: Buffer): HeaderRead {
+export function readHeaderSync(filePath: string, limits: ReadLimits = DEFAULT_LIMITS, scratch?: Buffer, known?: { size: number; mtimeMs: number }): HeaderRead {
   let fd: number;
   try {
-    fd = fs.openSync(filePath, 'r');
+    fd = fs.openSync(filePath, OPEN_FLAGS);
   } catch (e) {
     return failure('error', ioReason(e), 0, 0);
   }
   try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) return failure('not_dicom', 'not a regular file', 0, st.mtimeMs);
-    const steps = headerProcess(st.size, st.mtimeMs, limits, scratch);
+    // With the scan's size and mtime, one system call (fstat) less per file, as in readHeader.
+    let size: number;
+    let mtimeMs: number;
+    if (known) {
+      ({ size, mtimeMs } = known);
+    } else {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) return failure('not_dicom', 'not a regular file', 0, st.mtimeMs);
+      ({ size, mtimeMs } = st);
+    }
+    const steps = headerProcess(size, mtimeMs, limits, scratch);
     let step = steps.next();
     while (!step.done) step = steps.next(readFullySync(fd, step.value.buf, step.value.offset, step.value.length));
     return step.value;
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') return failure('not_dicom', 'not a regular file', 0, 0);
     return failure('error', ioReason(e), 0, 0);
   } finally {
     fs.closeSync(fd);
@@ -610,6 +621,9 @@ function ioReason(e: unknown): string {
       return 'file disappeared before it was read';
     case 'EISDIR':
       return 'is a directory';
+    case 'ESPIPE':
+    case 'EAGAIN':
+      return 'not a regular file';
     case 'ELOOP':
       return 'symbolic link loop';
     default:
@@ -626,7 +640,7 @@ function failure(status: FileStatus, error: string, size: number, mtimeMs: numbe
 }
 
 // Thin promise wrappers over the callback API: measurably cheaper per call than fs.promises' FileHandle.
-const fsOpen = (p: string) => new Promise<number>((res, rej) => fs.open(p, 'r', (e, fd) => (e ? rej(e) : res(fd))));
+const fsOpen = (p: string) => new Promise<number>((res, rej) => fs.open(p, OPEN_FLAGS, (e, fd) => (e ? rej(e) : res(fd))));
 const fsFstat = (fd: number) => new Promise<fs.Stats>((res, rej) => fs.fstat(fd, (e, st) => (e ? rej(e) : res(st))));
 const fsRead = (fd: number, buf: Buffer, off: number, len: number, pos: number) =>
   new Promise<number>((res, rej) => fs.read(fd, buf, off, len, pos, (e, n) => (e ? rej(e) : res(n))));

@@ -38,12 +38,14 @@ function readShortAscii(arr: Uint8Array, el: Element, vr: string): string | null
   while (end > begin && (arr[end - 1] === 32 || arr[end - 1] === 0)) end--;
   let start = begin;
   while (start < end && (arr[start] === 32 || arr[start] === 0)) start++;
-  let out = '';
   for (let i = start; i < end; i++) {
     const c = arr[i];
     if (c >= 0x80 || c === 0x5c || c < 0x20) return null; // non-ASCII, a value separator, or control bytes
-    out += String.fromCharCode(c);
   }
+  // Printable ASCII: a native slice beats building the string byte by byte beyond a few characters.
+  if (end - start > 8 && Buffer.isBuffer(arr)) return arr.toString('latin1', start, end);
+  let out = '';
+  for (let i = start; i < end; i++) out += String.fromCharCode(arr[i]);
   return out;
 }
 

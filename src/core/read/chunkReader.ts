@@ -62,7 +62,7 @@ export class ChunkReader {
         if (signal?.aborted) return;
         const c = chunk[i];
         const abs = path.join(root, c.relPath);
-        onRecord(await toRecord(abs, c, readHeaderSync(abs, limits, this.scratch), pixelStats));
+        onRecord(await toRecord(abs, c, readHeaderSync(abs, limits, this.scratch, c), pixelStats));
       }
     } else {
       // Records are handled in the order their reads finish (one slow disk read must not hold up

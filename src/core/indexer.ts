@@ -84,11 +84,15 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
   try {
     if (opts.database) {
       if (opts.rebuild) await opts.database.reset();
-      return await run(opts.database, root, dbPath, opts, log, t0);
+      return await run(opts.database, root, dbPath, opts, log, t0, await findCandidates(root, dbPath, opts));
     }
-    const idx = await IndexDatabase.open(dbPath, { rebuild: opts.rebuild, gitignore: dbPath === defaultDbPath(root) });
+    // sql.js compiles its WebAssembly in the background while the (synchronous) scan runs.
+    const opening = IndexDatabase.open(dbPath, { rebuild: opts.rebuild, gitignore: dbPath === defaultDbPath(root) });
+    opening.catch(() => undefined); // awaited below; no unhandled rejection while the scan runs
+    const found = await findCandidates(root, dbPath, opts);
+    const idx = await opening;
     try {
-      return await run(idx, root, dbPath, opts, log, t0);
+      return await run(idx, root, dbPath, opts, log, t0, found);
     } finally {
       idx.close();
     }
@@ -97,8 +101,32 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
   }
 }
 
-async function run(idx: IndexDatabase, root: string, dbPath: string, opts: IndexOptions, log: (m: string) => void, t0: number): Promise<IndexResult> {
-  const warnings = [...idx.takeWarnings()];
+interface Found {
+  /** Candidate files, or null for a run on given paths (`only`), which the index is needed to resolve. */
+  candidates: Candidate[] | null;
+  warnings: string[];
+  scanMs: number;
+}
+
+/** The scan of the root (not for `only` runs). */
+async function findCandidates(root: string, dbPath: string, opts: IndexOptions): Promise<Found> {
+  if (opts.only) return { candidates: null, warnings: [], scanMs: 0 };
+  const t = Date.now();
+  const relIndexDir = path.relative(root, path.dirname(dbPath)).split(path.sep).join('/');
+  const report = throttle(opts.onProgress);
+  const scan = await scanFolder(root, {
+    include: opts.include,
+    exclude: opts.exclude,
+    sniffExtensionless: opts.sniffExtensionless,
+    indexDir: relIndexDir,
+    signal: opts.signal,
+    onProgress: (n) => report({ phase: 'scan', done: n, total: 0 }),
+  });
+  return { candidates: scan.candidates, warnings: scan.unreadableDirs.map((d) => `a folder could not be listed (${d.reason})`), scanMs: Date.now() - t };
+}
+
+async function run(idx: IndexDatabase, root: string, dbPath: string, opts: IndexOptions, log: (m: string) => void, t0: number, found: Found): Promise<IndexResult> {
+  const warnings = [...idx.takeWarnings(), ...found.warnings];
   warnings.forEach((w) => log(w));
   const identity = opts.storePatientIdentity !== false;
   const settingsKey = JSON.stringify({ identity, pixel: !!opts.pixelStats, include: opts.include ?? [], exclude: opts.exclude ?? [], sniff: opts.sniffExtensionless !== false });
@@ -117,33 +145,23 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
   const signal = opts.signal;
   const counts = { ok: 0, partial: 0, error: 0, not_dicom: 0 };
 
-  // 1. Scan (or take the given paths).
+  // 1. The scan's candidates (or the given paths).
   const tScan = Date.now();
-  const relIndexDir = path.relative(root, path.dirname(dbPath)).split(path.sep).join('/');
   let candidates: Candidate[];
   const known = writer.knownFiles();
   let toForget: number[] = [];
-  if (opts.only) {
-    const res = await statCandidates(root, opts.only);
+  if (found.candidates === null) {
+    const res = await statCandidates(root, opts.only ?? []);
     candidates = res.present;
     toForget = res.missing.map((p) => known.get(p)?.id).filter((id): id is number => id !== undefined);
   } else {
-    const scan = await scanFolder(root, {
-      include: opts.include,
-      exclude: opts.exclude,
-      sniffExtensionless: opts.sniffExtensionless,
-      indexDir: relIndexDir,
-      signal,
-      onProgress: (n) => report({ phase: 'scan', done: n, total: 0 }),
-    });
-    candidates = scan.candidates;
-    for (const d of scan.unreadableDirs) warnings.push(`a folder could not be listed (${d.reason})`);
+    candidates = found.candidates;
     if (!signal?.aborted) {
       const present = new Set(candidates.map((c) => c.relPath));
       for (const [p, k] of known) if (!present.has(p)) toForget.push(k.id);
     }
   }
-  log(`scan: ${candidates.length} candidate files in ${Date.now() - tScan} ms`);
+  log(`scan: ${candidates.length} candidate files in ${found.scanMs + Date.now() - tScan} ms`);
 
   // 2. Compare with what the index holds.
   const toRead = forceRereadAll

@@ -2,7 +2,7 @@
 import type { DataSet, Element } from 'dicom-parser';
 import { parseCharset, CharsetInfo } from './charset';
 import { FIELDS, FieldDef, FieldValues } from './fields';
-import { parseSingleInt, parseSingleNumber, readNumbers, readString, STRING_VRS } from './values';
+import { numberCount, parseSingleInt, parseSingleNumber, readNumber, readString, STRING_VRS } from './values';
 
 const PER_FRAME = 'x52009230';
 const SHARED = 'x52009229';
@@ -96,8 +96,15 @@ function convert(ds: DataSet, el: Element, def: FieldDef, cs: CharsetInfo): { va
     if (def.type === 'int') return { value: parseSingleInt(raw), raw };
     return { value: raw, raw };
   }
-  const nums = readNumbers(ds, el, vr);
-  const joined = cap(nums.slice(0, MAX_TEXT_CHARS).join('\\'));
+  const count = numberCount(ds, el, vr);
+  if (count === 1) {
+    // One value (Rows, Columns, Bits…): no list, no join.
+    const n = readNumber(ds, el, vr, 0);
+    if (def.type !== 'text') return { value: Number.isFinite(n) ? n : null, raw: String(n) };
+  }
+  const nums: number[] = [];
+  for (let i = 0; i < Math.min(count, MAX_TEXT_CHARS); i++) nums.push(readNumber(ds, el, vr, i));
+  const joined = cap(nums.join('\\'));
   if (def.type === 'text') return { value: joined, raw: joined };
-  return { value: nums.length === 1 && Number.isFinite(nums[0]) ? nums[0] : null, raw: joined };
+  return { value: null, raw: joined };
 }

@@ -26,21 +26,28 @@ export function readString(ds: DataSet, el: Element, vr: string, cs: CharsetInfo
 const ASCII: CharsetInfo = { plain: 'windows-1252', initialG1: '', unknown: [] };
 
 /**
- * The hot path (most values of most files): a short single value in 7-bit ASCII, trimmed while it is
- * read, with no intermediate views or strings. Null when the general path is needed (non-ASCII
- * bytes, several values, long text, leading padding that must be kept).
+ * The hot path (most values of most files): a value of at most 1 KiB in printable 7-bit ASCII,
+ * trimmed while it is read, with no intermediate views or strings. Several values (`\\`) are taken
+ * only in VRs that cannot hold the character set's text (CS, DS, UI…) and with no padding around a
+ * separator, where trimming each value is a no-op. Null when the general path is needed (non-ASCII
+ * bytes, padding inside, long text, leading padding that must be kept).
  */
 function readShortAscii(arr: Uint8Array, el: Element, vr: string): string | null {
-  if (el.length === 0xffffffff || el.length > 64 || TEXT_VRS.has(vr)) return null;
+  if (el.length === 0xffffffff || el.length > 1024 || TEXT_VRS.has(vr)) return null;
   const begin = el.dataOffset;
   let end = Math.min(begin + el.length, arr.length);
   if (begin > end) return '';
   while (end > begin && (arr[end - 1] === 32 || arr[end - 1] === 0)) end--;
   let start = begin;
   while (start < end && (arr[start] === 32 || arr[start] === 0)) start++;
+  const multi = !CHARSET_VRS.has(vr);
   for (let i = start; i < end; i++) {
     const c = arr[i];
-    if (c >= 0x80 || c === 0x5c || c < 0x20) return null; // non-ASCII, a value separator, or control bytes
+    if (c >= 0x80 || c < 0x20) return null; // non-ASCII or control bytes
+    if (c === 0x5c) {
+      // A value separator: fine where it cannot be text and no value around it is padded.
+      if (!multi || arr[i - 1] === 32 || arr[i + 1] === 32 || arr[i + 1] === 0) return null;
+    }
   }
   // Printable ASCII: a native slice beats building the string byte by byte beyond a few characters.
   if (end - start > 8 && Buffer.isBuffer(arr)) return arr.toString('latin1', start, end);
@@ -69,32 +76,44 @@ function trimOne(s: string, keepLeading: boolean): string {
   return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
-/** Binary numeric values of an element, as numbers (all of them). */
-export function readNumbers(ds: DataSet, el: Element, vr: string): number[] {
-  const size = ({ US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8, UV: 8, SV: 8 } as Record<string, number>)[vr];
-  if (!size) return [];
-  const bytes = elementBytes(ds, el);
-  const n = Math.floor(bytes.length / size);
+/** Bytes per value of the binary numeric VRs. */
+const NUMBER_SIZE: Readonly<Record<string, number>> = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8, UV: 8, SV: 8 };
+
+/** How many whole values of a binary numeric VR the element holds (inside the bytes read). */
+export function numberCount(ds: DataSet, el: Element, vr: string): number {
+  const size = NUMBER_SIZE[vr];
+  if (!size) return 0;
+  const start = Math.min(el.dataOffset, ds.byteArray.length);
+  const end = Math.min(el.dataOffset + (el.length === 0xffffffff ? 0 : el.length), ds.byteArray.length);
+  return Math.floor((end - start) / size);
+}
+
+/** The `i`th binary numeric value of an element (check `numberCount` first). */
+export function readNumber(ds: DataSet, el: Element, vr: string, i: number): number {
   const parser = el.parser ?? ds.byteArrayParser;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const pos = el.dataOffset + i * size;
-    switch (vr) {
-      case 'US': out.push(parser.readUint16(ds.byteArray, pos)); break;
-      case 'SS': out.push(parser.readInt16(ds.byteArray, pos)); break;
-      case 'UL': out.push(parser.readUint32(ds.byteArray, pos)); break;
-      case 'SL': out.push(parser.readInt32(ds.byteArray, pos)); break;
-      case 'FL': out.push(parser.readFloat(ds.byteArray, pos)); break;
-      case 'FD': out.push(parser.readDouble(ds.byteArray, pos)); break;
-      default: {
-        // 64-bit integers: read as two 32-bit halves.
-        const lo = parser.readUint32(ds.byteArray, pos);
-        const hi = vr === 'SV' ? parser.readInt32(ds.byteArray, pos + 4) : parser.readUint32(ds.byteArray, pos + 4);
-        const little = parser.readUint16(new Uint8Array([1, 0]), 0) === 1;
-        out.push(little ? hi * 2 ** 32 + lo : lo * 2 ** 32 + hi);
-      }
+  const pos = el.dataOffset + i * NUMBER_SIZE[vr];
+  switch (vr) {
+    case 'US': return parser.readUint16(ds.byteArray, pos);
+    case 'SS': return parser.readInt16(ds.byteArray, pos);
+    case 'UL': return parser.readUint32(ds.byteArray, pos);
+    case 'SL': return parser.readInt32(ds.byteArray, pos);
+    case 'FL': return parser.readFloat(ds.byteArray, pos);
+    case 'FD': return parser.readDouble(ds.byteArray, pos);
+    default: {
+      // 64-bit integers: read as two 32-bit halves.
+      const lo = parser.readUint32(ds.byteArray, pos);
+      const hi = vr === 'SV' ? parser.readInt32(ds.byteArray, pos + 4) : parser.readUint32(ds.byteArray, pos + 4);
+      const little = parser.readUint16(new Uint8Array([1, 0]), 0) === 1;
+      return little ? hi * 2 ** 32 + lo : lo * 2 ** 32 + hi;
     }
   }
+}
+
+/** Binary numeric values of an element, as numbers (all of them). */
+export function readNumbers(ds: DataSet, el: Element, vr: string): number[] {
+  const n = numberCount(ds, el, vr);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(readNumber(ds, el, vr, i));
   return out;
 }
 
@@ -103,7 +122,7 @@ const DS_PATTERN = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 /** One finite number, or null: `1.25`, ` 1.25`, `1.25E+00` are numbers; `1,25`, `1\2`, `NaN`, `1e400` are not. */
 export function parseSingleNumber(raw: string | null | undefined): number | null {
   if (raw == null) return null;
-  const t = raw.replace(/^[\0 ]+|[\0 ]+$/g, '');
+  const t = isPad(raw.charCodeAt(0)) || isPad(raw.charCodeAt(raw.length - 1)) ? raw.replace(/^[\0 ]+|[\0 ]+$/g, '') : raw;
   if (!DS_PATTERN.test(t)) return null;
   const n = Number(t);
   return Number.isFinite(n) ? n : null;
@@ -112,7 +131,7 @@ export function parseSingleNumber(raw: string | null | undefined): number | null
 /** An integer string (IS), or null. */
 export function parseSingleInt(raw: string | null | undefined): number | null {
   if (raw == null) return null;
-  const t = raw.replace(/^[\0 ]+|[\0 ]+$/g, '');
+  const t = isPad(raw.charCodeAt(0)) || isPad(raw.charCodeAt(raw.length - 1)) ? raw.replace(/^[\0 ]+|[\0 ]+$/g, '') : raw;
   if (!/^[+-]?\d+$/.test(t)) return null;
   const n = Number(t);
   return Number.isSafeInteger(n) ? n : null;

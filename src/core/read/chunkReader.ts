@@ -6,12 +6,11 @@
  * A read worker thread on the second core was tried and measured: with V8's own background threads
  * (GC, compilers) already busy there, it made warm runs 10–20% slower and cold ones no faster.
  */
-import * as path from 'node:path';
 import { extractFields } from '../dicom/extract';
 import { pixelSummary } from '../dicom/pixelStats';
 import { HeaderRead, readHeader, readHeaderSync, ReadLimits } from '../dicom/readHeader';
 import type { FileRecord } from '../db/writer';
-import type { Candidate } from '../scan/scanner';
+import { Candidate, resolveRel } from '../scan/scanner';
 
 export type IoMode = 'adaptive' | 'sync' | 'async';
 
@@ -61,7 +60,7 @@ export class ChunkReader {
         if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
         if (signal?.aborted) return;
         const c = chunk[i];
-        const abs = path.join(root, c.relPath);
+        const abs = resolveRel(root, c.relPath);
         onRecord(await toRecord(abs, c, readHeaderSync(abs, limits, this.scratch, c), pixelStats));
       }
     } else {
@@ -74,7 +73,7 @@ export class ChunkReader {
       const launch = () => {
         while (pending < this.opts.concurrency && next < chunk.length && !signal?.aborted) {
           const c = chunk[next++];
-          const abs = path.join(root, c.relPath);
+          const abs = resolveRel(root, c.relPath);
           pending++;
           void readHeader(abs, limits, c)
             .then((h) => toRecord(abs, c, h, pixelStats))

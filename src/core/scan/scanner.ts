@@ -65,7 +65,7 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
   while (stack.length) {
     if (opts.signal?.aborted) break;
     const rel = stack.pop()!;
-    const abs = rel ? path.join(root, rel) : root;
+    const abs = rel ? resolveRel(root, rel) : root;
     let entries: fs.Dirent[];
     try {
       // Synchronous: on 2 cores the thread pool competes with V8's background compilation of
@@ -89,14 +89,14 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
         if (skip.has(e.name) || childRel === opts.indexDir) continue;
         if (exclude && exclude(childRel + '/')) continue;
         stack.push(childRel);
-      } else if (e.isFile() && isCandidate(childRel, path.join(root, childRel))) {
+      } else if (e.isFile() && isCandidate(childRel, resolveRel(root, childRel))) {
         files.push(childRel);
       }
       // Symbolic links, sockets, FIFOs and devices are not followed or read.
     }
     for (const f of files.reverse()) {
       // Synchronous stat: a few microseconds with a warm cache, and it warms the inode for the read.
-      const st = fs.statSync(path.join(root, f), { throwIfNoEntry: false });
+      const st = fs.statSync(resolveRel(root, f), { throwIfNoEntry: false });
       if (st?.isFile()) candidates.push({ relPath: f, size: st.size, mtimeMs: Math.round(st.mtimeMs) });
     }
     if (opts.onProgress && candidates.length - lastReport >= 500) {
@@ -105,6 +105,15 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
     }
   }
   return { candidates, unreadableDirs };
+}
+
+/**
+ * `root` joined with a scan-relative path (`/`-separated, already normal): plain concatenation where
+ * `/` is the separator (path.join normalises every time, measurably, at 244,000 files).
+ */
+export function resolveRel(root: string, rel: string): string {
+  if (path.sep !== '/') return path.join(root, rel);
+  return root.endsWith('/') ? root + rel : `${root}/${rel}`;
 }
 
 /** Bytes 128–131 are `DICM` (a Part 10 file, whatever its name). */

@@ -86,10 +86,22 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
       if (opts.rebuild) await opts.database.reset();
       return await run(opts.database, root, dbPath, opts, log, t0, await findCandidates(root, dbPath, opts));
     }
-    // sql.js compiles its WebAssembly in the background while the (synchronous) scan runs.
+    // sql.js compiles its WebAssembly in the background while the (synchronous) scan runs, and,
+    // for a new database (nothing known yet), while the first files are read.
+    const fresh = !!opts.rebuild || !fs.existsSync(dbPath);
+    let opened = false;
     const opening = IndexDatabase.open(dbPath, { rebuild: opts.rebuild, gitignore: dbPath === defaultDbPath(root) });
-    opening.catch(() => undefined); // awaited below; no unhandled rejection while the scan runs
+    opening.then(
+      () => (opened = true),
+      () => (opened = true), // awaited below; no unhandled rejection meanwhile
+    );
     const found = await findCandidates(root, dbPath, opts);
+    if (fresh && found.candidates) {
+      const c = found.candidates;
+      while (!opened && found.preRead.length < c.length && !opts.signal?.aborted) {
+        await found.reader.read(c.slice(found.preRead.length, found.preRead.length + CHUNK), (rec) => found.preRead.push(rec), opts.signal);
+      }
+    }
     const idx = await opening;
     try {
       return await run(idx, root, dbPath, opts, log, t0, found);
@@ -106,11 +118,23 @@ interface Found {
   candidates: Candidate[] | null;
   warnings: string[];
   scanMs: number;
+  /** The reader of the run (it learns the best way to read as it goes). */
+  reader: ChunkReader;
+  /** Records of the first candidates, read before a new database was ready (in candidate order). */
+  preRead: FileRecord[];
 }
 
 /** The scan of the root (not for `only` runs). */
 async function findCandidates(root: string, dbPath: string, opts: IndexOptions): Promise<Found> {
-  if (opts.only) return { candidates: null, warnings: [], scanMs: 0 };
+  // Warm page cache: synchronous reads; cold: 16 reads in flight. The reader measures both as it goes.
+  const reader = new ChunkReader({
+    root,
+    limits: opts.limits ?? DEFAULT_LIMITS,
+    pixelStats: opts.pixelStats === true,
+    concurrency: Math.max(1, opts.concurrency ?? 16),
+    ioMode: opts.ioMode ?? 'adaptive',
+  });
+  if (opts.only) return { candidates: null, warnings: [], scanMs: 0, reader, preRead: [] };
   const t = Date.now();
   const relIndexDir = path.relative(root, path.dirname(dbPath)).split(path.sep).join('/');
   const report = throttle(opts.onProgress);
@@ -122,7 +146,7 @@ async function findCandidates(root: string, dbPath: string, opts: IndexOptions):
     signal: opts.signal,
     onProgress: (n) => report({ phase: 'scan', done: n, total: 0 }),
   });
-  return { candidates: scan.candidates, warnings: scan.unreadableDirs.map((d) => `a folder could not be listed (${d.reason})`), scanMs: Date.now() - t };
+  return { candidates: scan.candidates, warnings: scan.unreadableDirs.map((d) => `a folder could not be listed (${d.reason})`), scanMs: Date.now() - t, reader, preRead: [] };
 }
 
 async function run(idx: IndexDatabase, root: string, dbPath: string, opts: IndexOptions, log: (m: string) => void, t0: number, found: Found): Promise<IndexResult> {
@@ -179,8 +203,6 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
 
   // 3. Read what changed, several reads in flight, writing in batches.
   const tRead = Date.now();
-  const limits = opts.limits ?? DEFAULT_LIMITS;
-  const concurrency = Math.max(1, opts.concurrency ?? 16);
   const saveEvery = opts.saveEveryMs ?? 30_000;
   let lastSave = Date.now();
   let lastCommit = Date.now();
@@ -206,9 +228,14 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
     }
     writer.begin();
   };
-  // Warm page cache: synchronous reads; cold: 16 reads in flight. The reader measures both as it goes.
-  const reader = new ChunkReader({ root, limits, pixelStats: opts.pixelStats === true, concurrency, ioMode: opts.ioMode ?? 'adaptive' });
-  for (let start = 0; start < toRead.length && !signal?.aborted; start += CHUNK) {
+  const reader = found.reader;
+  // Files read while the database opened are the first of toRead when nothing was known (else read again).
+  const preRead = known.size === 0 && !forceRereadAll ? found.preRead : [];
+  for (let i = 0; i < preRead.length; i++) {
+    accept(preRead[i]);
+    if (i % CHUNK === CHUNK - 1) afterChunk();
+  }
+  for (let start = preRead.length; start < toRead.length && !signal?.aborted; start += CHUNK) {
     await reader.read(toRead.slice(start, start + CHUNK), accept, signal);
     afterChunk();
   }

@@ -1,7 +1,8 @@
 /**
  * Reading chunks of candidate files into records, with the I/O strategy that suits the page cache:
- * synchronous reads (warm cache: no thread-pool round trips) or several asynchronous reads in flight
- * (cold cache: I/O overlaps parsing), chosen by measuring both as the run goes.
+ * synchronous reads (warm cache: no thread-pool round trips, which cost ~100 µs of main-thread time
+ * per file here) or several asynchronous reads in flight (cold cache: the disk's waits overlap
+ * parsing). The choice follows the measured latency of synchronous reads, re-checked as the run goes.
  *
  * A read worker thread on the second core was tried and measured: with V8's own background threads
  * (GC, compilers) already busy there, it made warm runs 10–20% slower and cold ones no faster.
@@ -23,7 +24,7 @@ export interface ChunkReaderOptions {
   ioMode: IoMode;
 }
 
-/** Files a probe of the other reading mode takes. */
+/** Files a probe of synchronous reads takes (on a cold cache each waits for the disk in turn). */
 const PROBE_FILES = 16;
 
 /** Synchronous reads between two turns of the event loop (about 10 ms of work). */
@@ -42,9 +43,9 @@ export class ChunkReader {
   async read(chunk: Candidate[], onRecord: (rec: FileRecord) => void, signal?: AbortSignal): Promise<void> {
     const { mode, probe } = this.strategy.pick();
     if (probe && chunk.length > PROBE_FILES) {
-      // Measure the other mode on a few files only (a synchronous probe on a cold cache waits for
-      // the disk one file at a time), then read the rest the best way known so far.
-      await this.readAs(mode, chunk.slice(0, PROBE_FILES), onRecord, signal);
+      // Measure synchronous reads on a few files only (on a cold cache each waits for the disk),
+      // then read the rest the best way known now.
+      await this.readAs('sync', chunk.slice(0, PROBE_FILES), onRecord, signal);
       await this.readAs(this.strategy.best(), chunk.slice(PROBE_FILES), onRecord, signal);
     } else {
       await this.readAs(mode, chunk, onRecord, signal);
@@ -53,16 +54,17 @@ export class ChunkReader {
 
   private async readAs(mode: 'sync' | 'async', chunk: Candidate[], onRecord: (rec: FileRecord) => void, signal?: AbortSignal): Promise<void> {
     const { root, limits, pixelStats } = this.opts;
-    const t = performance.now();
     if (mode === 'sync') {
+      const io = { ms: 0, reads: 0 };
       for (let i = 0; i < chunk.length; i++) {
         // Give the event loop a turn now and then: a host (VS Code) stays responsive and can cancel.
         if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
-        if (signal?.aborted) return;
+        if (signal?.aborted) break;
         const c = chunk[i];
         const abs = resolveRel(root, c.relPath);
-        onRecord(await toRecord(abs, c, readHeaderSync(abs, limits, this.scratch, c), pixelStats));
+        onRecord(await toRecord(abs, c, readHeaderSync(abs, limits, this.scratch, c, io), pixelStats));
       }
+      this.strategy.recordSync(io.reads, io.ms);
     } else {
       // Records are handled in the order their reads finish (one slow disk read must not hold up
       // the parsing of the others), and every finished read starts the next.
@@ -97,7 +99,7 @@ export class ChunkReader {
       // Reads already started finish quietly (their files stay as they were in the index).
       while (pending > 0) await new Promise<void>((resolve) => (wake = resolve));
     }
-    this.strategy.record(mode, chunk.length, performance.now() - t);
+    this.strategy.count(mode, chunk.length);
   }
 
   describe(): string {
@@ -123,41 +125,53 @@ export async function toRecord(abs: string, c: Candidate, h: HeaderRead, pixelSt
 }
 
 /**
- * Chooses between synchronous reads and several asynchronous reads in flight by measuring both on
- * chunks of the run itself, re-checking now and then, since the cache warms or cools as it goes.
+ * A synchronous open and read that takes longer than this on average (µs) means the disk is read
+ * (here: ~10–30 µs from the page cache, 250 µs and more from the disk); then the reads go
+ * asynchronous. Past it, waiting in turn costs more than the thread pool's round trips.
+ */
+export const COLD_READ_US = 100;
+
+/** Chunks between two probes of synchronous reads while reading asynchronously. */
+const REPROBE_EVERY = 16;
+
+/**
+ * Chooses between synchronous reads and several asynchronous reads in flight from the latency of
+ * synchronous reads: probed on the first files, followed on every synchronous chunk, probed again
+ * now and then while asynchronous, since the cache warms or cools as a run goes (a collection
+ * larger than memory is read from the disk throughout).
  */
 export class AdaptiveStrategy {
-  private rate: Record<'sync' | 'async', number | null> = { sync: null, async: null };
+  /** Mean µs of a synchronous open + read, smoothed over chunks; null before the first probe. */
+  private readUs: number | null = null;
   private chunks = 0;
   private used = { sync: 0, async: 0 };
 
   constructor(private readonly forced: 'sync' | 'async' | null = null) {}
 
-  /** The mode for the next chunk, and whether it is only a probe of the other mode. */
+  /** The mode for the next chunk, and whether its first files are a probe of synchronous reads. */
   pick(): { mode: 'sync' | 'async'; probe: boolean } {
     const n = this.chunks++;
     if (this.forced) return { mode: this.forced, probe: false };
-    // The first chunk warms the JIT and is not measured (asynchronous: never badly wrong, where
-    // synchronous reads on a cold cache wait for the disk one file at a time); then each mode is
-    // measured, and the other one probed again now and then, since the cache warms or cools.
-    if (n === 0 || this.rate.async === null) return { mode: 'async', probe: false };
-    if (this.rate.sync === null) return { mode: 'sync', probe: true };
+    if (this.readUs === null) return { mode: 'sync', probe: true };
     const best = this.best();
-    return n % 16 === 15 ? { mode: best === 'sync' ? 'async' : 'sync', probe: true } : { mode: best, probe: false };
+    if (best === 'async' && n % REPROBE_EVERY === 0) return { mode: 'async', probe: true };
+    return { mode: best, probe: false };
   }
 
   best(): 'sync' | 'async' {
     if (this.forced) return this.forced;
-    if (this.rate.sync === null || this.rate.async === null) return 'async';
-    return this.rate.sync >= this.rate.async ? 'sync' : 'async';
+    return this.readUs !== null && this.readUs < COLD_READ_US ? 'sync' : 'async';
   }
 
-  record(mode: 'sync' | 'async', files: number, ms: number): void {
+  /** Synchronous opens and reads and the time they took together. */
+  recordSync(reads: number, ms: number): void {
+    if (reads === 0) return;
+    const us = (1000 * ms) / reads;
+    this.readUs = this.readUs === null ? us : 0.5 * this.readUs + 0.5 * us;
+  }
+
+  count(mode: 'sync' | 'async', files: number): void {
     this.used[mode] += files;
-    if (this.chunks === 1 && !this.forced) return; // warm-up chunk
-    const r = files / Math.max(ms, 0.001);
-    const prev = this.rate[mode];
-    this.rate[mode] = prev === null ? r : 0.5 * prev + 0.5 * r;
   }
 
   describe(): string {

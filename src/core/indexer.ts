@@ -99,10 +99,12 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
     if (fresh && found.candidates) {
       const c = found.candidates;
       while (!opened && found.preRead.length < c.length && !opts.signal?.aborted) {
-        await found.reader.read(c.slice(found.preRead.length, found.preRead.length + CHUNK), (rec) => found.preRead.push(rec), opts.signal);
+        const chunk = c.slice(found.preRead.length, found.preRead.length + CHUNK);
+        await found.reader.readAll(chunk, (rec) => found.preRead.push(rec), opts.signal, () => undefined, CHUNK);
       }
     }
     const idx = await opening;
+    log(`database open ${Date.now() - t0} ms after the start (${found.preRead.length} files read meanwhile)`);
     try {
       return await run(idx, root, dbPath, opts, log, t0, found);
     } finally {
@@ -235,10 +237,7 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
     accept(preRead[i]);
     if (i % CHUNK === CHUNK - 1) afterChunk();
   }
-  for (let start = preRead.length; start < toRead.length && !signal?.aborted; start += CHUNK) {
-    await reader.read(toRead.slice(start, start + CHUNK), accept, signal);
-    afterChunk();
-  }
+  await reader.readAll(toRead.slice(preRead.length), accept, signal, afterChunk, CHUNK);
   const how = reader.describe();
   writer.commit();
   writer.invalidateStatements();

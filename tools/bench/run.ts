@@ -2,11 +2,12 @@
  * `npm run bench`: speed and memory of indexing, measured side by side in one run (figures move by
  * 2x between runs on shared machines, so only same-run comparisons mean anything).
  *
- *   npm run bench -- [--files N] [--size 512|64] [--reindex-files N] [--lidc-files N] [--skip-lidc] [--keep] [--dir D]
+ *   npm run bench -- [--files N] [--size 512|64] [--rounds N] [--cold-rounds N] [--reindex-files N] [--lidc-files N] [--skip-lidc] [--keep] [--dir D]
  *
  * 1. A CT-like corpus (default 3,000 files of 512x512 int16 in TCIA/LIDC folders), indexed from a
  *    fresh database with a warm and with a cold page cache, beside the read floor (only the first
  *    16 KiB of every file) and dcmtk's dcmdump over the same files (headers only) when installed.
+ *    Interleaved rounds (5 warm, 3 cold), medians: single runs moved by 2x here.
  * 2. A no-change re-index of 20,000 small files.
  * 3. LIDC scale: 244,000 files of 64x64 over 1,010 patients: peak memory, database size, the tree's
  *    first level after opening the index, and the summary statistics.
@@ -32,6 +33,9 @@ const FILES = opt('files', 3000);
 const SIZE = opt('size', 512);
 const REINDEX_FILES = opt('reindex-files', 20000);
 const LIDC_FILES = opt('lidc-files', 244000);
+/** Interleaved rounds of the warm and cold measurements (this machine's speed moves by 2x between runs). */
+const ROUNDS = opt('rounds', 5);
+const COLD_ROUNDS = opt('cold-rounds', 3);
 const CHILD = path.join(__dirname, 'child.js');
 const work = dirArg ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dwi-bench-'));
 const results: Record<string, unknown> = {};
@@ -67,6 +71,12 @@ function dcmdump(dir: string): number | null {
 }
 
 const rate = (files: number, ms: number) => Math.round(files / (ms / 1000));
+const median = (xs: number[]) => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+};
+/** Fastest–slowest of a set of runs, in seconds. */
+const spread = (ms: number[]) => `${(Math.min(...ms) / 1000).toFixed(2)}–${(Math.max(...ms) / 1000).toFixed(2)} s`;
 const line = (label: string, value: string) => console.log(`  ${label.padEnd(44)} ${value}`);
 
 async function generate(dir: string, opts: Parameters<typeof generateLidcSample>[1]) {
@@ -84,32 +94,67 @@ async function main() {
   console.log(`\n1. ${FILES.toLocaleString('en-US')} CT slices of ${SIZE}x${SIZE} int16`);
   await generate(ct, { totalFiles: FILES, size: SIZE });
   const db = path.join(work, 'ct.sqlite');
-  // warm: run everything once, then measure
+  // Warm: one round to warm the cache and the disk, then ROUNDS interleaved rounds; medians.
   child('floor', ct, '16384');
   child('index', ct, db);
   dcmdump(ct);
-  const warm = { floor: child('floor', ct, '16384'), index: child('index', ct, db), dcmdumpMs: dcmdump(ct) };
-  line('warm: read floor (first 16 KiB of each file)', `${rate(FILES, warm.floor.ms)} files/s`);
-  line('warm: dicom-index (fresh database)', `${rate(FILES, warm.index.ms)} files/s  (${(warm.index.ms / 1000).toFixed(2)} s, peak ${warm.index.maxRssMb} MB)`);
-  line('warm: dcmtk dcmdump, headers only', warm.dcmdumpMs ? `${rate(FILES, warm.dcmdumpMs)} files/s` : 'not installed (apt-get install dcmtk)');
-  line('warm: vs pydicom whole-file (~500 files/s)', `${(rate(FILES, warm.index.ms) / 500).toFixed(1)}x`);
-  results.warm = { floorFilesPerS: rate(FILES, warm.floor.ms), indexFilesPerS: rate(FILES, warm.index.ms), dcmdumpFilesPerS: warm.dcmdumpMs ? rate(FILES, warm.dcmdumpMs) : null };
+  const warm = { floor: [] as number[], index: [] as number[], dump: [] as number[], rss: [] as number[], dbBytes: 0 };
+  for (let r = 0; r < ROUNDS; r++) {
+    warm.floor.push(child('floor', ct, '16384').ms);
+    const idx = child('index', ct, db);
+    warm.index.push(idx.ms);
+    warm.rss.push(idx.maxRssMb);
+    warm.dbBytes = idx.dbBytes;
+    const d = dcmdump(ct);
+    if (d !== null) warm.dump.push(d);
+  }
+  const wFloor = median(warm.floor);
+  const wIndex = median(warm.index);
+  const wDump = warm.dump.length ? median(warm.dump) : null;
+  line('warm: read floor (first 16 KiB of each file)', `${rate(FILES, wFloor)} files/s`);
+  line('warm: dicom-index (fresh database)', `${rate(FILES, wIndex)} files/s  (${(wIndex / 1000).toFixed(2)} s; runs ${spread(warm.index)}; peak ${Math.max(...warm.rss)} MB)`);
+  line('warm: dcmtk dcmdump, headers only', wDump !== null ? `${rate(FILES, wDump)} files/s  (runs ${spread(warm.dump)})` : 'not installed (apt-get install dcmtk)');
+  if (wDump !== null) line('warm: dicom-index vs dcmdump', `${(wDump / wIndex).toFixed(2)}x as fast (median of the per-round ratios: ${median(warm.dump.map((d, i) => d / warm.index[i])).toFixed(2)}x)`);
+  line('warm: vs pydicom whole-file (~500 files/s)', `${(rate(FILES, wIndex) / 500).toFixed(1)}x`);
+  results.warm = {
+    rounds: ROUNDS,
+    floorFilesPerS: rate(FILES, wFloor),
+    indexFilesPerS: rate(FILES, wIndex),
+    dcmdumpFilesPerS: wDump !== null ? rate(FILES, wDump) : null,
+    indexMs: warm.index,
+    dcmdumpMs: warm.dump,
+  };
   if (canDropCaches()) {
-    dropCaches();
-    const floor = child('floor', ct, '16384');
-    dropCaches();
-    const index = child('index', ct, db);
-    dropCaches();
-    const dump = dcmdump(ct);
-    line('cold: read floor', `${rate(FILES, floor.ms)} files/s`);
-    line('cold: dicom-index', `${rate(FILES, index.ms)} files/s  (${(index.ms / floor.ms).toFixed(2)}x the floor's time)`);
-    line('cold: dcmdump', dump ? `${rate(FILES, dump)} files/s` : 'not installed');
-    results.cold = { floorFilesPerS: rate(FILES, floor.ms), indexFilesPerS: rate(FILES, index.ms), ratioToFloor: index.ms / floor.ms, dcmdumpFilesPerS: dump ? rate(FILES, dump) : null };
+    // Cold: each measurement after dropping the page cache; the ratio to the floor per round.
+    const cold = { floor: [] as number[], index: [] as number[], dump: [] as number[] };
+    for (let r = 0; r < COLD_ROUNDS; r++) {
+      dropCaches();
+      cold.floor.push(child('floor', ct, '16384').ms);
+      dropCaches();
+      cold.index.push(child('index', ct, db).ms);
+      dropCaches();
+      const d = dcmdump(ct);
+      if (d !== null) cold.dump.push(d);
+    }
+    const ratios = cold.index.map((ms, i) => ms / cold.floor[i]);
+    const cFloor = median(cold.floor);
+    const cIndex = median(cold.index);
+    line('cold: read floor', `${rate(FILES, cFloor)} files/s  (runs ${spread(cold.floor)})`);
+    line('cold: dicom-index', `${rate(FILES, cIndex)} files/s  (${median(ratios).toFixed(2)}x the floor's time, median of rounds: ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
+    line('cold: dcmdump', cold.dump.length ? `${rate(FILES, median(cold.dump))} files/s` : 'not installed');
+    results.cold = {
+      rounds: COLD_ROUNDS,
+      floorFilesPerS: rate(FILES, cFloor),
+      indexFilesPerS: rate(FILES, cIndex),
+      ratioToFloor: median(ratios),
+      ratios,
+      dcmdumpFilesPerS: cold.dump.length ? rate(FILES, median(cold.dump)) : null,
+    };
   } else {
     line('cold cache', 'not measured: cannot write /proc/sys/vm/drop_caches (needs root outside a container)');
     results.cold = null;
   }
-  line('database size', `${(warm.index.dbBytes / 2 ** 20).toFixed(1)} MiB`);
+  line('database size', `${(warm.dbBytes / 2 ** 20).toFixed(1)} MiB`);
 
   // 2. No-change re-index.
   const small = path.join(work, `small-${REINDEX_FILES}`);
@@ -117,10 +162,11 @@ async function main() {
   await generate(small, { totalFiles: REINDEX_FILES, size: 64 });
   const sdb = path.join(work, 'small.sqlite');
   const first = child('index', small, sdb);
-  const again = child('reindex', small, sdb);
-  line('first index', `${(first.ms / 1000).toFixed(2)} s (${rate(REINDEX_FILES, first.ms)} files/s)`);
-  line('no-change re-index', `${(again.ms / 1000).toFixed(2)} s (read ${again.read} files)`);
-  results.reindex = { files: REINDEX_FILES, firstS: first.ms / 1000, noChangeS: again.ms / 1000 };
+  const again = Array.from({ length: 3 }, () => child('reindex', small, sdb));
+  const noChange = median(again.map((a) => a.ms));
+  line('first index', `${(first.ms / 1000).toFixed(2)} s (${rate(REINDEX_FILES, first.ms)} files/s; the cache may be cold after section 1)`);
+  line('no-change re-index', `${(noChange / 1000).toFixed(2)} s (median of 3; read ${Math.max(...again.map((a) => a.read))} files)`);
+  results.reindex = { files: REINDEX_FILES, firstS: first.ms / 1000, noChangeS: noChange / 1000 };
 
   // 3. LIDC scale.
   if (!flag('skip-lidc')) {

@@ -116,8 +116,17 @@ export interface IoTiming {
   reads: number;
 }
 
-/** Reads and parses one file's header with asynchronous I/O. */
-export async function readHeader(filePath: string, limits: ReadLimits = DEFAULT_LIMITS, known?: { size: number; mtimeMs: number }): Promise<HeaderRead> {
+/**
+ * Reads and parses one file's header with asynchronous I/O. `scratch`, as for readHeaderSync, takes
+ * the first read (a fresh 16 KiB buffer per file is external memory that V8 collects with full
+ * garbage collections); the result's data set may point into it.
+ */
+export async function readHeader(
+  filePath: string,
+  limits: ReadLimits = DEFAULT_LIMITS,
+  known?: { size: number; mtimeMs: number },
+  scratch?: Buffer,
+): Promise<HeaderRead> {
   let fd: number;
   try {
     // Right after the scan's stat the inode is cached: opening and closing synchronously costs a
@@ -139,7 +148,7 @@ export async function readHeader(filePath: string, limits: ReadLimits = DEFAULT_
       if (!st.isFile()) return failure('not_dicom', 'not a regular file', 0, st.mtimeMs);
       ({ size, mtimeMs } = st);
     }
-    const steps = headerProcess(size, mtimeMs, limits);
+    const steps = headerProcess(size, mtimeMs, limits, scratch);
     let step = steps.next();
     while (!step.done) step = steps.next(await readFully(fd, step.value.buf, step.value.offset, step.value.length));
     return step.value;

@@ -33,22 +33,37 @@ const YIELD_EVERY = 64;
 export class ChunkReader {
   private readonly strategy: AdaptiveStrategy;
   private readonly scratch: Buffer;
+  /** First-read buffers of asynchronous reads, reused. */
+  private readonly pool: Buffer[] = [];
 
   constructor(private readonly opts: ChunkReaderOptions) {
     this.strategy = new AdaptiveStrategy(opts.ioMode === 'adaptive' ? null : opts.ioMode);
     this.scratch = Buffer.allocUnsafe(opts.limits.firstRead);
   }
 
-  /** Reads `chunk`, handing each record to `onRecord` as soon as it is ready. Stops early on abort. */
-  async read(chunk: Candidate[], onRecord: (rec: FileRecord) => void, signal?: AbortSignal): Promise<void> {
-    const { mode, probe } = this.strategy.pick();
-    if (probe && chunk.length > PROBE_FILES) {
-      // Measure synchronous reads on a few files only (on a cold cache each waits for the disk),
-      // then read the rest the best way known now.
-      await this.readAs('sync', chunk.slice(0, PROBE_FILES), onRecord, signal);
-      await this.readAs(this.strategy.best(), chunk.slice(PROBE_FILES), onRecord, signal);
-    } else {
-      await this.readAs(mode, chunk, onRecord, signal);
+  /**
+   * Reads every file, handing each record to `onRecord` as soon as it is ready, and calling
+   * `afterChunk` after every `chunkSize` records (the indexer commits there). Stops early on abort.
+   * Asynchronous reads stay in flight from one chunk to the next: no pipeline drain at each
+   * boundary, where a cold disk would leave the parser idle.
+   */
+  async readAll(files: Candidate[], onRecord: (rec: FileRecord) => void, signal: AbortSignal | undefined, afterChunk: () => void, chunkSize: number): Promise<void> {
+    let delivered = 0;
+    const deliver = (rec: FileRecord) => {
+      onRecord(rec);
+      if (++delivered % chunkSize === 0) afterChunk();
+    };
+    let i = 0;
+    while (i < files.length && !signal?.aborted) {
+      if (this.strategy.probeNext()) {
+        // Measure synchronous reads on a few files only (on a cold cache each waits for the disk).
+        await this.readAs('sync', files.slice(i, i + PROBE_FILES), deliver, signal);
+        i += PROBE_FILES;
+      }
+      const mode = this.strategy.best();
+      const span = mode === 'sync' ? chunkSize : this.strategy.forced ? files.length : this.strategy.untilProbe();
+      await this.readAs(mode, files.slice(i, i + span), deliver, signal);
+      i += span;
     }
   }
 
@@ -67,37 +82,46 @@ export class ChunkReader {
       this.strategy.recordSync(io.reads, io.ms);
     } else {
       // Records are handled in the order their reads finish (one slow disk read must not hold up
-      // the parsing of the others), and every finished read starts the next.
+      // the parsing of the others), and every finished read starts the next one before it is
+      // parsed, so that the disk always has `concurrency` reads to do.
       const ready: FileRecord[] = [];
       let wake: (() => void) | null = null;
       let next = 0;
-      let pending = 0;
+      let reading = 0;
+      let outstanding = 0; // read or being made into a record
       const launch = () => {
-        while (pending < this.opts.concurrency && next < chunk.length && !signal?.aborted) {
+        while (reading < this.opts.concurrency && next < chunk.length && !signal?.aborted) {
           const c = chunk[next++];
           const abs = resolveRel(root, c.relPath);
-          pending++;
-          void readHeader(abs, limits, c)
-            .then((h) => toRecord(abs, c, h, pixelStats))
+          // A scratch buffer per file in hand, back in the pool once its record is made.
+          const scratch = this.pool.pop() ?? Buffer.allocUnsafe(limits.firstRead);
+          reading++;
+          outstanding++;
+          void readHeader(abs, limits, c, scratch)
+            .then((h) => {
+              reading--;
+              launch();
+              return toRecord(abs, c, h, pixelStats);
+            })
             .then((rec) => {
-              pending--;
+              this.pool.push(scratch);
+              outstanding--;
               ready.push(rec);
               wake?.();
             });
         }
       };
       launch();
-      while ((pending > 0 || ready.length > 0) && !signal?.aborted) {
+      while ((outstanding > 0 || ready.length > 0) && !signal?.aborted) {
         if (ready.length === 0) {
           await new Promise<void>((resolve) => (wake = resolve));
           wake = null;
           continue;
         }
         onRecord(ready.shift()!);
-        launch();
       }
       // Reads already started finish quietly (their files stay as they were in the index).
-      while (pending > 0) await new Promise<void>((resolve) => (wake = resolve));
+      while (outstanding > 0) await new Promise<void>((resolve) => (wake = resolve));
     }
     this.strategy.count(mode, chunk.length);
   }
@@ -131,31 +155,33 @@ export async function toRecord(abs: string, c: Candidate, h: HeaderRead, pixelSt
  */
 export const COLD_READ_US = 100;
 
-/** Chunks between two probes of synchronous reads while reading asynchronously. */
-const REPROBE_EVERY = 16;
+/** Files read asynchronously between two probes of synchronous reads. */
+const REPROBE_EVERY = 2048;
 
 /**
  * Chooses between synchronous reads and several asynchronous reads in flight from the latency of
  * synchronous reads: probed on the first files, followed on every synchronous chunk, probed again
- * now and then while asynchronous, since the cache warms or cools as a run goes (a collection
- * larger than memory is read from the disk throughout).
+ * before every stretch of asynchronous chunks, since the cache warms or cools as a run goes (a
+ * collection larger than memory is read from the disk throughout).
  */
 export class AdaptiveStrategy {
   /** Mean µs of a synchronous open + read, smoothed over chunks; null before the first probe. */
   private readUs: number | null = null;
-  private chunks = 0;
   private used = { sync: 0, async: 0 };
 
-  constructor(private readonly forced: 'sync' | 'async' | null = null) {}
+  constructor(readonly forced: 'sync' | 'async' | null = null) {}
 
-  /** The mode for the next chunk, and whether its first files are a probe of synchronous reads. */
-  pick(): { mode: 'sync' | 'async'; probe: boolean } {
-    const n = this.chunks++;
-    if (this.forced) return { mode: this.forced, probe: false };
-    if (this.readUs === null) return { mode: 'sync', probe: true };
-    const best = this.best();
-    if (best === 'async' && n % REPROBE_EVERY === 0) return { mode: 'async', probe: true };
-    return { mode: best, probe: false };
+  /** Files read asynchronously since the last probe of synchronous reads. */
+  private sinceProbe = 0;
+
+  /** Whether the next stretch starts with a probe of synchronous reads. */
+  probeNext(): boolean {
+    return !this.forced && this.best() === 'async' && (this.readUs === null || this.sinceProbe >= REPROBE_EVERY);
+  }
+
+  /** Files to read asynchronously before the next probe. */
+  untilProbe(): number {
+    return Math.max(1, REPROBE_EVERY - this.sinceProbe);
   }
 
   best(): 'sync' | 'async' {
@@ -166,12 +192,14 @@ export class AdaptiveStrategy {
   /** Synchronous opens and reads and the time they took together. */
   recordSync(reads: number, ms: number): void {
     if (reads === 0) return;
+    this.sinceProbe = 0;
     const us = (1000 * ms) / reads;
     this.readUs = this.readUs === null ? us : 0.5 * this.readUs + 0.5 * us;
   }
 
   count(mode: 'sync' | 'async', files: number): void {
     this.used[mode] += files;
+    if (mode === 'async') this.sinceProbe += files;
   }
 
   describe(): string {

@@ -95,13 +95,23 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
       () => (opened = true),
       () => (opened = true), // awaited below; no unhandled rejection meanwhile
     );
-    const found = await findCandidates(root, dbPath, opts);
-    if (fresh && found.candidates) {
-      const c = found.candidates;
-      while (!opened && found.preRead.length < c.length && !opts.signal?.aborted) {
-        const chunk = c.slice(found.preRead.length, found.preRead.length + CHUNK);
-        await found.reader.readAll(chunk, (rec) => found.preRead.push(rec), opts.signal, () => undefined, CHUNK);
+    let found: Found;
+    try {
+      found = await findCandidates(root, dbPath, opts);
+      if (fresh && found.candidates) {
+        const c = found.candidates;
+        while (!opened && found.preRead.length < c.length && !opts.signal?.aborted) {
+          const chunk = c.slice(found.preRead.length, found.preRead.length + CHUNK);
+          await found.reader.readAll(chunk, (rec) => found.preRead.push(rec), opts.signal, () => undefined, CHUNK);
+        }
       }
+    } catch (e) {
+      // The database is opening meanwhile: let it finish (it may be moving a damaged file aside) and close it.
+      await opening.then(
+        (idx) => idx.close(),
+        () => undefined,
+      );
+      throw e;
     }
     const idx = await opening;
     log(`database open ${Date.now() - t0} ms after the start (${found.preRead.length} files read meanwhile)`);
@@ -194,7 +204,7 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
     ? candidates
     : candidates.filter((c) => {
         const k = known.get(c.relPath);
-        return !k || k.size !== c.size || k.mtimeMs !== Math.round(c.mtimeMs);
+        return !k || k.retry || k.size !== c.size || k.mtimeMs !== Math.round(c.mtimeMs);
       });
   const unchanged = candidates.length - toRead.length;
   if (toForget.length) {

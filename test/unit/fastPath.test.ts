@@ -8,9 +8,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataSet, Element } from 'dicom-parser';
-import { parseBytes } from '../../src/core/dicom/readHeader';
+import { DEFAULT_LIMITS, parseBytes, ReadLimits } from '../../src/core/dicom/readHeader';
 import { mutate, seedFiles } from '../../tools/fuzz/engine';
-import { prng, writeHostileCases, restorePermissions } from '../fixtures/hostile';
+import { baseElements, encodeElements, explicitElement, part10, prng, writeHostileCases, restorePermissions } from '../fixtures/hostile';
 import { writeAllFixtures } from '../fixtures/dicomFiles';
 import { corpusDir } from './corpus';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
@@ -33,8 +33,8 @@ function describeDataSet(ds: DataSet | null | undefined): unknown {
   return { elements: out, warnings: ds.warnings ?? [] };
 }
 
-function describeAttempt(bytes: Uint8Array, fileSize: number, fastPath: boolean): unknown {
-  const a = parseBytes(bytes, fileSize, undefined, { fastPath });
+function describeAttempt(bytes: Uint8Array, fileSize: number, fastPath: boolean, limits?: ReadLimits): unknown {
+  const a = parseBytes(bytes, fileSize, limits, { fastPath });
   const r = a.kind === 'done' ? a.result : a.fallback;
   return {
     kind: a.kind,
@@ -101,6 +101,20 @@ describe('header reader: the fast path equals dicom-parser', function () {
       n++;
     }
     assert.ok(n >= 50, `only ${n} hostile files`);
+  });
+
+  it('counts elements against the limit as dicom-parser does (2-byte and 4-byte lengths)', () => {
+    for (const vr of ['OB', 'UN', 'UT', 'LO', 'SH']) {
+      // The base header, then 1,000 empty private elements of this VR: 1,000+ elements.
+      const extra = Buffer.concat(Array.from({ length: 1000 }, (_, i) => explicitElement(0x00090000 | (0x1000 + i), vr, '')));
+      const before = encodeElements(new Map([...baseElements({ pixels: 4 })].filter(([t]) => t < 0x00090000)));
+      const after = encodeElements(new Map([...baseElements({ pixels: 4 })].filter(([t]) => t > 0x00090000)));
+      const bytes = part10('1.2.840.10008.1.2.1', Buffer.concat([before, extra, after]));
+      for (const maxElements of [1000, 1040, 1200, 1600, 2000]) {
+        const limits = { ...DEFAULT_LIMITS, maxElements };
+        assert.deepEqual(describeAttempt(bytes, bytes.length, true, limits), describeAttempt(bytes, bytes.length, false, limits), `${vr}, at most ${maxElements} elements`);
+      }
+    }
   });
 
   it('on 3,000 fuzz mutants', () => {

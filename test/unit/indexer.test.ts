@@ -75,6 +75,26 @@ describe('indexer', function () {
     assert.deepEqual(stats.sliceThickness.histogram, { '1.25': 3, '5': 1 });
   });
 
+  it('reads again a file whose last read the system refused or failed, not a damaged one', async () => {
+    const s = fx.writeSeries(path.join(root, 'S'), { count: 3, sliceThickness: 1.25, patientId: 'P' });
+    fx.writeNotDicom(path.join(root, 'S'), 'broken.dcm');
+    await indexFolder(root);
+    // As a run would have left it after an I/O error (EIO, EMFILE…) on one file:
+    const db = defaultDbPath(root);
+    const idx = await IndexDatabase.open(db);
+    const name = path.basename(s.paths[1]);
+    idx.db.run(`DELETE FROM instance WHERE file_id = (SELECT id FROM files WHERE name = ?)`, [name]);
+    idx.db.run(`UPDATE files SET status = 'error', error = 'cannot read (EIO)' WHERE name = ?`, [name]);
+    idx.save();
+    idx.close();
+    const again = await indexFolder(root);
+    assert.deepEqual([again.read, again.unchanged], [1, 3], 'only the file that failed to read is read again (not the non-DICOM one)');
+    const rows = await query<{ status: string }>(db, `SELECT status FROM files WHERE name = '${name}'`);
+    assert.deepEqual(rows, [{ status: 'ok' }]);
+    const third = await indexFolder(root);
+    assert.equal(third.read, 0);
+  });
+
   it('forgets a whole series when its files are deleted (no empty patient/study/series left)', async () => {
     fx.writeSeries(path.join(root, 'A'), { count: 2, sliceThickness: 1, patientId: 'PA' });
     fx.writeSeries(path.join(root, 'B'), { count: 2, sliceThickness: 3, patientId: 'PB' });

@@ -1,6 +1,6 @@
 /** Writes file records into the index in transactions, normalising patient/study/series. */
 import type { SqlValue, Statement } from 'sql.js';
-import type { FileStatus } from '../dicom/readHeader';
+import { FileStatus, isReadFailure } from '../dicom/readHeader';
 import type { FieldValues } from '../dicom/fields';
 import { IndexDatabase } from './database';
 import { INSTANCE_COLUMNS, PATIENT_COLUMNS, SERIES_COLUMNS, STUDY_COLUMNS } from './schema';
@@ -31,6 +31,8 @@ export interface KnownFile {
   size: number;
   mtimeMs: number;
   status: FileStatus;
+  /** The last read failed for a reason of the system's (see isReadFailure): read it again. */
+  retry: boolean;
 }
 
 const key = (v: SqlValue | undefined) => (v == null ? '' : String(v));
@@ -58,9 +60,16 @@ export class IndexWriter {
   knownFiles(): Map<string, KnownFile> {
     const out = new Map<string, KnownFile>();
     this.idx.each(
-      "SELECT f.id, CASE WHEN d.path = '' THEN f.name ELSE d.path || '/' || f.name END, f.size, f.mtime_ms, f.status FROM files f JOIN dirs d ON d.id = f.dir_id",
+      "SELECT f.id, CASE WHEN d.path = '' THEN f.name ELSE d.path || '/' || f.name END, f.size, f.mtime_ms, f.status, CASE WHEN f.status = 'error' THEN f.error END FROM files f JOIN dirs d ON d.id = f.dir_id",
       [],
-      (r) => out.set(r[1] as string, { id: r[0] as number, size: r[2] as number, mtimeMs: r[3] as number, status: r[4] as FileStatus }),
+      (r) =>
+        out.set(r[1] as string, {
+          id: r[0] as number,
+          size: r[2] as number,
+          mtimeMs: r[3] as number,
+          status: r[4] as FileStatus,
+          retry: isReadFailure(r[5] as string | null),
+        }),
     );
     return out;
   }

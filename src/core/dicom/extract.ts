@@ -103,7 +103,8 @@ function convert(ds: DataSet, el: Element, def: FieldDef, cs: CharsetInfo): { va
     if (def.type !== 'text') return { value: Number.isFinite(n) ? n : null, raw: String(n) };
   }
   const nums: number[] = [];
-  for (let i = 0; i < Math.min(count, MAX_TEXT_CHARS); i++) nums.push(readNumber(ds, el, vr, i));
+  const n = Math.min(count, MAX_TEXT_CHARS);
+  for (let i = 0; i < n; i++) nums.push(readNumber(ds, el, vr, i));
   const joined = cap(nums.join('\\'));
   if (def.type === 'text') return { value: joined, raw: joined };
   return { value: null, raw: joined };

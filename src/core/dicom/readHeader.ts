@@ -126,12 +126,23 @@ export async function readHeader(
   limits: ReadLimits = DEFAULT_LIMITS,
   known?: { size: number; mtimeMs: number },
   scratch?: Buffer,
+  syncOpen?: IoTiming,
 ): Promise<HeaderRead> {
   let fd: number;
+  // With `syncOpen` (and the scan's size and mtime) the file is opened and closed synchronously:
+  // right after the scan's stat the inode is cached, so that costs a few microseconds on a local
+  // disk, where each thread-pool round trip costs far more; only the data read waits. The time the
+  // opens take is added to `syncOpen`, so that a caller can tell a network file system.
+  const openSync = !!known && !!syncOpen;
   try {
-    // Right after the scan's stat the inode is cached: opening and closing synchronously costs a
-    // few microseconds, a thread-pool round trip each costs far more (only the data read waits).
-    fd = known ? fs.openSync(filePath, OPEN_FLAGS) : await fsOpen(filePath);
+    if (openSync) {
+      const t = performance.now();
+      fd = fs.openSync(filePath, OPEN_FLAGS);
+      syncOpen.ms += performance.now() - t;
+      syncOpen.reads++;
+    } else {
+      fd = await fsOpen(filePath);
+    }
   } catch (e) {
     return failure('error', ioReason(e), 0, 0);
   }
@@ -156,7 +167,7 @@ export async function readHeader(
     if ((e as NodeJS.ErrnoException).code === 'EISDIR') return failure('not_dicom', 'not a regular file', 0, 0);
     return failure('error', ioReason(e), 0, 0);
   } finally {
-    if (known) fs.closeSync(fd);
+    if (openSync) closeQuietly(fd);
     else fs.close(fd, () => undefined);
   }
 }
@@ -209,7 +220,16 @@ export function readHeaderSync(
     if ((e as NodeJS.ErrnoException).code === 'EISDIR') return failure('not_dicom', 'not a regular file', 0, 0);
     return failure('error', ioReason(e), 0, 0);
   } finally {
+    closeQuietly(fd);
+  }
+}
+
+/** Closes a file read only: an error closing it changes nothing of what was read. */
+function closeQuietly(fd: number): void {
+  try {
     fs.closeSync(fd);
+  } catch {
+    // nothing to do
   }
 }
 
@@ -407,7 +427,7 @@ interface Budget {
 /**
  * Counts the work of one parse where every element passes, dicom-parser's nested sequence reading
  * included: each tag is two readUint16 calls on the one ByteStream the whole parse shares (the fast
- * path spends the same three reads per element that dicom-parser's reader would).
+ * path spends what dicom-parser's reader would: 3 for a 2-byte length, 2 for a 4-byte one).
  */
 function enforceBudget(stream: dicomParser.ByteStream, limits: ReadLimits): Budget {
   const maxElements = limits.maxElements ?? DEFAULT_LIMITS.maxElements!;
@@ -523,7 +543,8 @@ function readElements(ds: dicomParser.DataSet, stream: dicomParser.ByteStream, e
     if (fast) {
       const simple = readSimpleExplicitLE(arr, stream.position, end);
       if (simple !== null) {
-        budget.spend(3);
+        // dicom-parser's reader makes two readUint16 calls for the tag and a third for a 2-byte length.
+        budget.spend(DP_LONG_VRS.has(simple.vr!) ? 2 : 3);
         elements[simple.tag] = simple;
         if (simple.tag === PIXEL_DATA) return;
         stream.position = simple.dataOffset + simple.length;
@@ -646,6 +667,15 @@ function describe(e: unknown): string {
   return oneLine.slice(0, 300) || 'unreadable';
 }
 
+/**
+ * Whether a file's recorded error was the system refusing or failing the read (permissions, a file
+ * gone, an I/O error, too many open files), which a later run may not meet again, unlike a damaged
+ * file, which stays damaged until it changes.
+ */
+export function isReadFailure(error: string | null): boolean {
+  return error !== null && (error === 'permission denied' || error.startsWith('file disappeared') || error.startsWith('cannot read ('));
+}
+
 function ioReason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   switch (err?.code) {
@@ -657,7 +687,6 @@ function ioReason(e: unknown): string {
     case 'EISDIR':
       return 'is a directory';
     case 'ESPIPE':
-    case 'EAGAIN':
       return 'not a regular file';
     case 'ELOOP':
       return 'symbolic link loop';

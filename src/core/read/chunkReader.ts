@@ -27,6 +27,9 @@ export interface ChunkReaderOptions {
 /** Files a probe of synchronous reads takes (on a cold cache each waits for the disk in turn). */
 const PROBE_FILES = 16;
 
+/** A synchronous open slower than this on average (µs) goes to the thread pool instead (network file systems). */
+const SLOW_OPEN_US = 50;
+
 /** Synchronous reads between two turns of the event loop (about 10 ms of work). */
 const YIELD_EVERY = 64;
 
@@ -35,6 +38,8 @@ export class ChunkReader {
   private readonly scratch: Buffer;
   /** First-read buffers of asynchronous reads, reused. */
   private readonly pool: Buffer[] = [];
+  /** Asynchronous reads open and close their files synchronously (until opens prove slow). */
+  private syncOpen = true;
 
   constructor(private readonly opts: ChunkReaderOptions) {
     this.strategy = new AdaptiveStrategy(opts.ioMode === 'adaptive' ? null : opts.ioMode);
@@ -88,26 +93,37 @@ export class ChunkReader {
       let wake: (() => void) | null = null;
       let next = 0;
       let reading = 0;
-      let outstanding = 0; // read or being made into a record
+      let outstanding = 0; // read, or being made into a record (pixel statistics read the file again)
+      const maxOutstanding = 2 * this.opts.concurrency;
+      const opens = { ms: 0, reads: 0 };
       const launch = () => {
-        while (reading < this.opts.concurrency && next < chunk.length && !signal?.aborted) {
+        while (reading < this.opts.concurrency && outstanding < maxOutstanding && next < chunk.length && !signal?.aborted) {
           const c = chunk[next++];
           const abs = resolveRel(root, c.relPath);
           // A scratch buffer per file in hand, back in the pool once its record is made.
           const scratch = this.pool.pop() ?? Buffer.allocUnsafe(limits.firstRead);
           reading++;
           outstanding++;
-          void readHeader(abs, limits, c, scratch)
+          let read = false;
+          void readHeader(abs, limits, c, scratch, this.syncOpen ? opens : undefined)
             .then((h) => {
+              read = true;
               reading--;
               launch();
               return toRecord(abs, c, h, pixelStats);
+            })
+            .catch((e: unknown): FileRecord => {
+              // Never expected (readHeader and toRecord report problems in the record), but a
+              // rejection must not stall the run: the file is recorded as unreadable.
+              if (!read) reading--;
+              return { relPath: c.relPath, size: c.size, mtimeMs: c.mtimeMs, status: 'error', error: `cannot read (${String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200)})` };
             })
             .then((rec) => {
               this.pool.push(scratch);
               outstanding--;
               ready.push(rec);
               wake?.();
+              launch();
             });
         }
       };
@@ -122,6 +138,9 @@ export class ChunkReader {
       }
       // Reads already started finish quietly (their files stay as they were in the index).
       while (outstanding > 0) await new Promise<void>((resolve) => (wake = resolve));
+      // Opening on the main thread suits local disks (the scan has just cached the inode); where
+      // an open is a network round trip (NFS, SMB), opens go to the thread pool like the reads.
+      if (opens.reads >= PROBE_FILES && (1000 * opens.ms) / opens.reads > SLOW_OPEN_US) this.syncOpen = false;
     }
     this.strategy.count(mode, chunk.length);
   }

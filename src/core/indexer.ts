@@ -98,12 +98,9 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
     let found: Found;
     try {
       found = await findCandidates(root, dbPath, opts);
-      if (fresh && found.candidates) {
-        const c = found.candidates;
-        while (!opened && found.preRead.length < c.length && !opts.signal?.aborted) {
-          const chunk = c.slice(found.preRead.length, found.preRead.length + CHUNK);
-          await found.reader.readAll(chunk, (rec) => found.preRead.push(rec), opts.signal, () => undefined, CHUNK);
-        }
+      if (fresh && found.candidates && !opened) {
+        const preRead = found.preRead;
+        await found.reader.readAll(found.candidates, (rec) => preRead.push(rec), opts.signal, () => undefined, CHUNK, () => opened);
       }
     } catch (e) {
       // The database is opening meanwhile: let it finish (it may be moving a damaged file aside) and close it.

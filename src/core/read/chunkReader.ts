@@ -52,39 +52,55 @@ export class ChunkReader {
    * Asynchronous reads stay in flight from one chunk to the next: no pipeline drain at each
    * boundary, where a cold disk would leave the parser idle.
    */
-  async readAll(files: Candidate[], onRecord: (rec: FileRecord) => void, signal: AbortSignal | undefined, afterChunk: () => void, chunkSize: number): Promise<void> {
+  async readAll(
+    files: Candidate[],
+    onRecord: (rec: FileRecord) => void,
+    signal: AbortSignal | undefined,
+    afterChunk: () => void,
+    chunkSize: number,
+    /** Stop starting reads once this says so (reads under way finish): the files taken are a prefix. */
+    stop?: () => boolean,
+  ): Promise<number> {
     let delivered = 0;
     const deliver = (rec: FileRecord) => {
       onRecord(rec);
       if (++delivered % chunkSize === 0) afterChunk();
     };
     let i = 0;
-    while (i < files.length && !signal?.aborted) {
+    while (i < files.length && !signal?.aborted && !stop?.()) {
       if (this.strategy.probeNext()) {
         // Measure synchronous reads on a few files only (on a cold cache each waits for the disk).
-        await this.readAs('sync', files.slice(i, i + PROBE_FILES), deliver, signal);
-        i += PROBE_FILES;
+        const probe = files.slice(i, i + PROBE_FILES);
+        const took = await this.readAs('sync', probe, deliver, signal, stop);
+        i += took;
+        if (took < probe.length) break;
       }
       const mode = this.strategy.best();
-      const span = mode === 'sync' ? chunkSize : this.strategy.forced ? files.length : this.strategy.untilProbe();
-      await this.readAs(mode, files.slice(i, i + span), deliver, signal);
-      i += span;
+      const span = files.slice(i, i + (mode === 'sync' ? chunkSize : this.strategy.forced ? files.length : this.strategy.untilProbe()));
+      const took = await this.readAs(mode, span, deliver, signal, stop);
+      i += took;
+      if (took < span.length) break;
     }
+    return i;
   }
 
-  private async readAs(mode: 'sync' | 'async', chunk: Candidate[], onRecord: (rec: FileRecord) => void, signal?: AbortSignal): Promise<void> {
+  /** Reads `chunk` one way; returns how many of its files were taken (all, unless stopped or aborted). */
+  private async readAs(mode: 'sync' | 'async', chunk: Candidate[], onRecord: (rec: FileRecord) => void, signal?: AbortSignal, stop?: () => boolean): Promise<number> {
     const { root, limits, pixelStats } = this.opts;
     if (mode === 'sync') {
       const io = { ms: 0, reads: 0 };
-      for (let i = 0; i < chunk.length; i++) {
+      let i = 0;
+      for (; i < chunk.length; i++) {
         // Give the event loop a turn now and then: a host (VS Code) stays responsive and can cancel.
         if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
-        if (signal?.aborted) break;
+        if (signal?.aborted || stop?.()) break;
         const c = chunk[i];
         const abs = resolveRel(root, c.relPath);
         onRecord(await toRecord(abs, c, readHeaderSync(abs, limits, this.scratch, c, io), pixelStats));
       }
       this.strategy.recordSync(io.reads, io.ms);
+      this.strategy.count(mode, i);
+      return i;
     } else {
       // Records are handled in the order their reads finish (one slow disk read must not hold up
       // the parsing of the others), and every finished read starts the next one before it is
@@ -97,7 +113,7 @@ export class ChunkReader {
       const maxOutstanding = 2 * this.opts.concurrency;
       const opens = { ms: 0, reads: 0 };
       const launch = () => {
-        while (reading < this.opts.concurrency && outstanding < maxOutstanding && next < chunk.length && !signal?.aborted) {
+        while (reading < this.opts.concurrency && outstanding < maxOutstanding && next < chunk.length && !signal?.aborted && !stop?.()) {
           const c = chunk[next++];
           const abs = resolveRel(root, c.relPath);
           // A scratch buffer per file in hand, back in the pool once its record is made.
@@ -141,8 +157,9 @@ export class ChunkReader {
       // Opening on the main thread suits local disks (the scan has just cached the inode); where
       // an open is a network round trip (NFS, SMB), opens go to the thread pool like the reads.
       if (opens.reads >= PROBE_FILES && (1000 * opens.ms) / opens.reads > SLOW_OPEN_US) this.syncOpen = false;
+      this.strategy.count(mode, next);
+      return next;
     }
-    this.strategy.count(mode, chunk.length);
   }
 
   describe(): string {

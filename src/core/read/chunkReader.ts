@@ -25,7 +25,7 @@ export interface ChunkReaderOptions {
 }
 
 /** Files a probe of synchronous reads takes (on a cold cache each waits for the disk in turn). */
-const PROBE_FILES = 16;
+const PROBE_FILES = 8;
 
 /** A synchronous open slower than this on average (µs) goes to the thread pool instead (network file systems). */
 const SLOW_OPEN_US = 50;

@@ -150,22 +150,14 @@ export async function readHeader(
     // With the size and mtime the scan just found, one thread-pool round trip (fstat) less per
     // file. A file that shrank since is caught by the short read; one that grew is re-read by the
     // next run, whose scan sees its new size and mtime.
-    let size: number;
-    let mtimeMs: number;
-    if (known) {
-      ({ size, mtimeMs } = known);
-    } else {
-      const st = await fsFstat(fd);
-      if (!st.isFile()) return failure('not_dicom', 'not a regular file', 0, st.mtimeMs);
-      ({ size, mtimeMs } = st);
-    }
-    const steps = headerProcess(size, mtimeMs, limits, scratch);
+    const file = known ?? regularFile(await fsFstat(fd));
+    if (isRecord(file)) return file;
+    const steps = headerProcess(file.size, file.mtimeMs, limits, scratch);
     let step = steps.next();
     while (!step.done) step = steps.next(await readFully(fd, step.value.buf, step.value.offset, step.value.length));
     return step.value;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EISDIR') return failure('not_dicom', 'not a regular file', 0, 0);
-    return failure('error', ioReason(e), 0, 0);
+    return readThrew(e);
   } finally {
     if (openSync) closeQuietly(fd);
     else fs.close(fd, () => undefined);
@@ -193,16 +185,9 @@ export function readHeaderSync(
   }
   try {
     // With the scan's size and mtime, one system call (fstat) less per file, as in readHeader.
-    let size: number;
-    let mtimeMs: number;
-    if (known) {
-      ({ size, mtimeMs } = known);
-    } else {
-      const st = fs.fstatSync(fd);
-      if (!st.isFile()) return failure('not_dicom', 'not a regular file', 0, st.mtimeMs);
-      ({ size, mtimeMs } = st);
-    }
-    const steps = headerProcess(size, mtimeMs, limits, scratch);
+    const file = known ?? regularFile(fs.fstatSync(fd));
+    if (isRecord(file)) return file;
+    const steps = headerProcess(file.size, file.mtimeMs, limits, scratch);
     let step = steps.next();
     let first = true;
     while (!step.done) {
@@ -217,11 +202,23 @@ export function readHeaderSync(
     }
     return step.value;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EISDIR') return failure('not_dicom', 'not a regular file', 0, 0);
-    return failure('error', ioReason(e), 0, 0);
+    return readThrew(e);
   } finally {
     closeQuietly(fd);
   }
+}
+
+/** An open file's size and mtime, or the record of a file that is not a regular file. */
+function regularFile(st: fs.Stats): { size: number; mtimeMs: number } | HeaderRead {
+  return st.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : failure('not_dicom', 'not a regular file', 0, st.mtimeMs);
+}
+
+const isRecord = (f: { size: number; mtimeMs: number } | HeaderRead): f is HeaderRead => 'status' in f;
+
+/** The record of a read that threw: a directory opened as a file is not DICOM, anything else cannot be read. */
+function readThrew(e: unknown): HeaderRead {
+  if ((e as NodeJS.ErrnoException).code === 'EISDIR') return failure('not_dicom', 'not a regular file', 0, 0);
+  return failure('error', ioReason(e), 0, 0);
 }
 
 /** Closes a file read only: an error closing it changes nothing of what was read. */
@@ -584,7 +581,7 @@ const TAG_KEYS = new Map<number, string>();
 const MAX_TAG_KEYS = 65536;
 
 /** dicom-parser's key for a tag number: `x` and eight lowercase hex digits. */
-export function tagKey(tag: number): string {
+function tagKey(tag: number): string {
   let key = TAG_KEYS.get(tag);
   if (key === undefined) {
     key = 'x' + tag.toString(16).padStart(8, '0');

@@ -126,33 +126,15 @@ export class IndexWriter {
       else this.fileIdCeiling = null; // it was there after all (ignored): upsert it below
     }
     if (fileId === undefined) {
-      s.upsertFile.bind([dirId, name, rec.size, mtime, rec.status, rec.error]);
-      s.upsertFile.step();
-      fileId = s.upsertFile.get()[0] as number;
-      s.upsertFile.reset();
+      fileId = this.returningId(s.upsertFile, [dirId, name, rec.size, mtime, rec.status, rec.error]);
       s.deleteInstance.run([fileId]);
       if (this.idx.db.getRowsModified() > 0) this.mayOrphan = true;
     }
     if (!rec.values) return;
     const v = rec.values;
-    const patientKey = key(v.PatientID);
-    let patientId = this.patientIds.get(patientKey);
-    if (patientId === undefined) {
-      patientId = this.insert(s.insertPatient, [patientKey, ...PATIENT_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
-      this.patientIds.set(patientKey, patientId);
-    }
-    const studyKey = `${patientId}|${key(v.StudyInstanceUID)}`;
-    let studyId = this.studyIds.get(studyKey);
-    if (studyId === undefined) {
-      studyId = this.insert(s.insertStudy, [patientId, key(v.StudyInstanceUID), ...STUDY_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
-      this.studyIds.set(studyKey, studyId);
-    }
-    const seriesKey = `${studyId}|${key(v.SeriesInstanceUID)}`;
-    let seriesId = this.seriesIds.get(seriesKey);
-    if (seriesId === undefined) {
-      seriesId = this.insert(s.insertSeries, [studyId, key(v.SeriesInstanceUID), ...SERIES_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
-      this.seriesIds.set(seriesKey, seriesId);
-    }
+    const patientId = this.cachedId(this.patientIds, key(v.PatientID), s.insertPatient, () => [key(v.PatientID), ...PATIENT_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
+    const studyId = this.cachedId(this.studyIds, `${patientId}|${key(v.StudyInstanceUID)}`, s.insertStudy, () => [patientId, key(v.StudyInstanceUID), ...STUDY_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
+    const seriesId = this.cachedId(this.seriesIds, `${studyId}|${key(v.SeriesInstanceUID)}`, s.insertSeries, () => [studyId, key(v.SeriesInstanceUID), ...SERIES_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
     const p = this.instanceParams;
     p[0] = fileId;
     p[1] = seriesId;
@@ -185,8 +167,18 @@ export class IndexWriter {
     }
   }
 
+  /** The id cached under `k`, or the id of a row inserted now (its parameters made only then). */
+  private cachedId(cache: Map<string, number>, k: string, insert: Statement, params: () => SqlValue[]): number {
+    let id = cache.get(k);
+    if (id === undefined) {
+      id = this.returningId(insert, params());
+      cache.set(k, id);
+    }
+    return id;
+  }
+
   /** Runs an INSERT … RETURNING id. */
-  private insert(stmt: Statement, params: SqlValue[]): number {
+  private returningId(stmt: Statement, params: SqlValue[]): number {
     stmt.bind(params);
     stmt.step();
     const id = stmt.get()[0] as number;
@@ -195,16 +187,7 @@ export class IndexWriter {
   }
 
   private dirId(dir: string): number {
-    let id = this.dirIds.get(dir);
-    if (id === undefined) {
-      const s = this.prepare();
-      s.insertDir.bind([dir]);
-      s.insertDir.step();
-      id = s.insertDir.get()[0] as number;
-      s.insertDir.reset();
-      this.dirIds.set(dir, id);
-    }
-    return id;
+    return this.cachedId(this.dirIds, dir, this.prepare().insertDir, () => [dir]);
   }
 
   private reloadCachesIfShrunk(): void {

@@ -2,7 +2,7 @@
 import type { DataSet, Element } from 'dicom-parser';
 import { parseCharset, CharsetInfo } from './charset';
 import { FIELDS, FieldDef, FieldValues } from './fields';
-import { numberCount, parseSingleInt, parseSingleNumber, readNumber, readString, STRING_VRS } from './values';
+import { numberCount, parseSingleInt, parseSingleNumber, readNumber, readNumbers, readString, STRING_VRS } from './values';
 
 const PER_FRAME = 'x52009230';
 const SHARED = 'x52009229';
@@ -102,9 +102,7 @@ function convert(ds: DataSet, el: Element, def: FieldDef, cs: CharsetInfo): { va
     const n = readNumber(ds, el, vr, 0);
     if (def.type !== 'text') return { value: Number.isFinite(n) ? n : null, raw: String(n) };
   }
-  const nums: number[] = [];
-  const n = Math.min(count, MAX_TEXT_CHARS);
-  for (let i = 0; i < n; i++) nums.push(readNumber(ds, el, vr, i));
+  const nums = readNumbers(ds, el, vr, MAX_TEXT_CHARS);
   const joined = cap(nums.join('\\'));
   if (def.type === 'text') return { value: joined, raw: joined };
   return { value: null, raw: joined };

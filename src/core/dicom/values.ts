@@ -109,9 +109,9 @@ export function readNumber(ds: DataSet, el: Element, vr: string, i: number): num
   }
 }
 
-/** Binary numeric values of an element, as numbers (all of them). */
-export function readNumbers(ds: DataSet, el: Element, vr: string): number[] {
-  const n = numberCount(ds, el, vr);
+/** Binary numeric values of an element, as numbers (all of them, or the first `max`). */
+export function readNumbers(ds: DataSet, el: Element, vr: string, max = Infinity): number[] {
+  const n = Math.min(numberCount(ds, el, vr), max);
   const out: number[] = [];
   for (let i = 0; i < n; i++) out.push(readNumber(ds, el, vr, i));
   return out;

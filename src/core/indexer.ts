@@ -82,9 +82,11 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
   fs.mkdirSync(path.dirname(dbPath), { recursive: true });
   const lock = acquireLock(dbPath);
   try {
+    // One reader for the run: it learns the best way to read as it goes.
+    const reader = newReader(root, opts);
     if (opts.database) {
       if (opts.rebuild) await opts.database.reset();
-      return await run(opts.database, root, dbPath, opts, log, t0, await findCandidates(root, dbPath, opts));
+      return await run(opts.database, root, dbPath, opts, log, t0, await findCandidates(root, dbPath, opts), reader, []);
     }
     // sql.js compiles its WebAssembly in the background while the (synchronous) scan runs, and,
     // for a new database (nothing known yet), while the first files are read.
@@ -96,11 +98,12 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
       () => (opened = true), // awaited below; no unhandled rejection meanwhile
     );
     let found: Found;
+    // Records of the first candidates (a prefix, in the order their reads finished), read before a new database was ready.
+    const preRead: FileRecord[] = [];
     try {
       found = await findCandidates(root, dbPath, opts);
       if (fresh && found.candidates && !opened) {
-        const preRead = found.preRead;
-        await found.reader.readAll(found.candidates, (rec) => preRead.push(rec), opts.signal, () => undefined, CHUNK, () => opened);
+        await reader.readAll(found.candidates, (rec) => preRead.push(rec), opts.signal, () => undefined, CHUNK, () => opened);
       }
     } catch (e) {
       // The database is opening meanwhile: let it finish (it may be moving a damaged file aside) and close it.
@@ -111,9 +114,9 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
       throw e;
     }
     const idx = await opening;
-    log(`database open ${Date.now() - t0} ms after the start (${found.preRead.length} files read meanwhile)`);
+    log(`database open ${Date.now() - t0} ms after the start (${preRead.length} files read meanwhile)`);
     try {
-      return await run(idx, root, dbPath, opts, log, t0, found);
+      return await run(idx, root, dbPath, opts, log, t0, found, reader, preRead);
     } finally {
       idx.close();
     }
@@ -127,23 +130,22 @@ interface Found {
   candidates: Candidate[] | null;
   warnings: string[];
   scanMs: number;
-  /** The reader of the run (it learns the best way to read as it goes). */
-  reader: ChunkReader;
-  /** Records of the first candidates, read before a new database was ready (in candidate order). */
-  preRead: FileRecord[];
 }
 
-/** The scan of the root (not for `only` runs). */
-async function findCandidates(root: string, dbPath: string, opts: IndexOptions): Promise<Found> {
-  // Warm page cache: synchronous reads; cold: 16 reads in flight. The reader measures both as it goes.
-  const reader = new ChunkReader({
+/** Warm page cache: synchronous reads; cold: 16 reads in flight. The reader measures which as it goes. */
+function newReader(root: string, opts: IndexOptions): ChunkReader {
+  return new ChunkReader({
     root,
     limits: opts.limits ?? DEFAULT_LIMITS,
     pixelStats: opts.pixelStats === true,
     concurrency: Math.max(1, opts.concurrency ?? 16),
     ioMode: opts.ioMode ?? 'adaptive',
   });
-  if (opts.only) return { candidates: null, warnings: [], scanMs: 0, reader, preRead: [] };
+}
+
+/** The scan of the root (not for `only` runs). */
+async function findCandidates(root: string, dbPath: string, opts: IndexOptions): Promise<Found> {
+  if (opts.only) return { candidates: null, warnings: [], scanMs: 0 };
   const t = Date.now();
   const relIndexDir = path.relative(root, path.dirname(dbPath)).split(path.sep).join('/');
   const report = throttle(opts.onProgress);
@@ -155,10 +157,20 @@ async function findCandidates(root: string, dbPath: string, opts: IndexOptions):
     signal: opts.signal,
     onProgress: (n) => report({ phase: 'scan', done: n, total: 0 }),
   });
-  return { candidates: scan.candidates, warnings: scan.unreadableDirs.map((d) => `a folder could not be listed (${d.reason})`), scanMs: Date.now() - t, reader, preRead: [] };
+  return { candidates: scan.candidates, warnings: scan.unreadableDirs.map((d) => `a folder could not be listed (${d.reason})`), scanMs: Date.now() - t };
 }
 
-async function run(idx: IndexDatabase, root: string, dbPath: string, opts: IndexOptions, log: (m: string) => void, t0: number, found: Found): Promise<IndexResult> {
+async function run(
+  idx: IndexDatabase,
+  root: string,
+  dbPath: string,
+  opts: IndexOptions,
+  log: (m: string) => void,
+  t0: number,
+  found: Found,
+  reader: ChunkReader,
+  readEarly: FileRecord[],
+): Promise<IndexResult> {
   const warnings = [...idx.takeWarnings(), ...found.warnings];
   warnings.forEach((w) => log(w));
   const identity = opts.storePatientIdentity !== false;
@@ -237,9 +249,8 @@ async function run(idx: IndexDatabase, root: string, dbPath: string, opts: Index
     }
     writer.begin();
   };
-  const reader = found.reader;
   // Files read while the database opened are the first of toRead when nothing was known (else read again).
-  const preRead = known.size === 0 && !forceRereadAll ? found.preRead : [];
+  const preRead = known.size === 0 && !forceRereadAll ? readEarly : [];
   for (let i = 0; i < preRead.length; i++) {
     accept(preRead[i]);
     if (i % CHUNK === CHUNK - 1) afterChunk();

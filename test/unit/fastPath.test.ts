@@ -14,6 +14,7 @@ import { baseElements, encodeElements, explicitElement, part10, prng, writeHosti
 import { writeAllFixtures } from '../fixtures/dicomFiles';
 import { corpusDir } from './corpus';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
+import { filesUnder } from '../fixtures/files';
 
 /** Everything that matters of a data set, as plain data (sequence items included). */
 function describeDataSet(ds: DataSet | null | undefined): unknown {
@@ -54,16 +55,6 @@ function assertSame(name: string, bytes: Uint8Array, firstRead = 1024): void {
     const head = bytes.subarray(0, firstRead);
     assert.deepEqual(describeAttempt(head, bytes.length, true), describeAttempt(head, bytes.length, false), `${name}: first ${firstRead} bytes`);
   }
-}
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
 }
 
 describe('header reader: the fast path equals dicom-parser', function () {

@@ -24,6 +24,7 @@ import {
   writeSliceThicknessString,
 } from '../fixtures/dicomFiles';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
+import { filesUnder } from '../fixtures/files';
 import { CT_KEYWORDS, encodeFileMeta } from '../../tools/sample/ctHeader';
 import { findValueSlots, generateLidcSample, planLidcSampleCounts, readSampleManifest } from '../../tools/sample/lidcSample';
 
@@ -320,18 +321,7 @@ describe('LIDC-like sample generator (tools/sample)', function () {
     out = makeTempDir('dwi-sample-');
   });
 
-  function listDcm(root: string): string[] {
-    const res: string[] = [];
-    const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (e.name.endsWith('.dcm')) res.push(p);
-      }
-    };
-    walk(root);
-    return res.sort();
-  }
+  const listDcm = (root: string) => filesUnder(root, (name) => name.endsWith('.dcm'));
 
   it('generates the expected counts, folder shape and manifest', async function () {
     let progress = 0;

@@ -11,19 +11,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { filesUnder } from '../fixtures/files';
 
 const REPO = path.resolve(__dirname, '../../..');
 const WEBVIEW = path.join(REPO, 'webview');
 
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...sources(p));
-    else if (/\.(ts|js|mjs)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
+const sources = (dir: string) => filesUnder(dir, (name) => /\.(ts|js|mjs)$/.test(name) && !name.endsWith('.d.ts'));
 
 /** Source without comments (so that a comment naming innerHTML is no finding). */
 function code(file: string): string {

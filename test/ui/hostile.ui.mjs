@@ -9,7 +9,7 @@
 //
 // Prints `ui hostile: N passed, N failed` and exits non-zero on a failure.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { repoRoot, startCodeServer } from '../harness/codeServer.mjs';
 import { launchChromium, openWorkbench } from '../harness/browser.mjs';
 import { runCommand, screenshot, waitForWorkbench, summaryWebviewFrame } from '../harness/workbench.mjs';
 import { createChecks } from '../harness/checks.mjs';
+import { tearDown } from '../harness/teardown.mjs';
 
 const require = createRequire(import.meta.url);
 const { values: opts } = parseArgs({ options: { keep: { type: 'boolean', default: false }, headed: { type: 'boolean', default: false } } });
@@ -122,14 +123,11 @@ try {
   await ui.fail(err);
 } finally {
   clearTimeout(hardTimer);
-  await browser?.close().catch(() => {});
-  await server?.stop().catch(() => {});
   try {
     hx.restorePermissions(path.join(workspace, 'hostile'));
   } catch {
     /* gone */
   }
-  if (opts.keep) say(`kept ${runDir}`);
-  else rmSync(runDir, { recursive: true, force: true });
+  await tearDown({ browser, server, runDir, keep: opts.keep, say });
 }
 process.exit(ui.finish());

@@ -11,7 +11,7 @@
 //
 // Prints `ui summary: N passed, N failed` and exits non-zero on a failure.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import { repoRoot, startCodeServer } from '../harness/codeServer.mjs';
 import { launchChromium, openWorkbench } from '../harness/browser.mjs';
 import { answerSaveDialog, runCommand, screenshot, waitForNotification, waitForWorkbench, summaryWebviewFrame } from '../harness/workbench.mjs';
 import { createChecks } from '../harness/checks.mjs';
+import { tearDown } from '../harness/teardown.mjs';
 
 const require = createRequire(import.meta.url);
 const { values: opts } = parseArgs({ options: { keep: { type: 'boolean', default: false }, headed: { type: 'boolean', default: false } } });
@@ -232,9 +233,6 @@ try {
 } catch (err) {
   await ui.fail(err);
 } finally {
-  await browser?.close().catch(() => {});
-  await server?.stop().catch(() => {});
-  if (opts.keep) say(`kept ${runDir}`);
-  else rmSync(runDir, { recursive: true, force: true });
+  await tearDown({ browser, server, runDir, keep: opts.keep, say });
 }
 process.exit(ui.finish());

@@ -9,7 +9,7 @@
 //   npx tsc -p . && node scripts/build.mjs && node test/ui/tree.ui.mjs [--keep] [--headed]
 //
 // Prints `ui tree: N passed, N failed` and exits non-zero on a failure.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { repoRoot, startCodeServer } from '../harness/codeServer.mjs';
 import { launchChromium, openWorkbench } from '../harness/browser.mjs';
 import { hoverAndReadTooltip, runCommand, screenshot, viewPane, waitForTreeRows, waitForWorkbench } from '../harness/workbench.mjs';
 import { createChecks } from '../harness/checks.mjs';
+import { tearDown } from '../harness/teardown.mjs';
 
 const require = createRequire(import.meta.url);
 const { values: opts } = parseArgs({ options: { keep: { type: 'boolean', default: false }, headed: { type: 'boolean', default: false } } });
@@ -53,10 +54,7 @@ const { check, assert, assertEq } = ui;
 let server;
 let browser;
 async function cleanup() {
-  await browser?.close().catch(() => {});
-  await server?.stop().catch(() => {});
-  if (opts.keep) say(`kept ${runDir}`);
-  else rmSync(runDir, { recursive: true, force: true });
+  await tearDown({ browser, server, runDir, keep: opts.keep, say });
 }
 const clearTimeLimit = ui.limitTime(5 * 60_000, cleanup);
 

@@ -14,7 +14,7 @@
 // --vsix PATH tests an existing package instead of building one. Prints `ui vsix: N passed, N failed`
 // and exits non-zero on a failure.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import { installExtension, repoRoot, startCodeServer } from '../harness/codeServ
 import { launchChromium, openWorkbench } from '../harness/browser.mjs';
 import { runCommand, screenshot, viewPane, waitForTreeRows, waitForWorkbench, summaryWebviewFrame } from '../harness/workbench.mjs';
 import { createChecks } from '../harness/checks.mjs';
+import { tearDown } from '../harness/teardown.mjs';
 
 const require = createRequire(import.meta.url);
 const { values: opts } = parseArgs({
@@ -52,10 +53,7 @@ const extensionsDir = path.join(stateDir, 'extensions');
 let server;
 let browser;
 async function cleanup() {
-  await browser?.close().catch(() => {});
-  await server?.stop().catch(() => {});
-  if (opts.keep) say(`kept ${runDir}`);
-  else rmSync(runDir, { recursive: true, force: true });
+  await tearDown({ browser, server, runDir, keep: opts.keep, say });
 }
 const clearTimeLimit = ui.limitTime(8 * 60_000, cleanup);
 

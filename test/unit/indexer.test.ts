@@ -84,7 +84,7 @@ describe('indexer', function () {
     const idx = await IndexDatabase.open(db);
     const name = path.basename(s.paths[1]);
     idx.db.run(`DELETE FROM instance WHERE file_id = (SELECT id FROM files WHERE name = ?)`, [name]);
-    idx.db.run(`UPDATE files SET status = 'error', error = 'cannot read (EIO)' WHERE name = ?`, [name]);
+    idx.db.run(`UPDATE files SET status = 'error', error = 'cannot read (EIO)', error_kind = 'io' WHERE name = ?`, [name]);
     idx.save();
     idx.close();
     const again = await indexFolder(root);

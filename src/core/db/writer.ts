@@ -181,7 +181,7 @@ export class IndexWriter {
     p[i++] = rec.sliceThicknessInvalid ?? null;
     p[i++] = rec.pixel?.dataType ?? null;
     p[i++] = rec.pixel?.mean ?? null;
-    p[i++] = rec.pixel?.summary ?? null;
+    p[i] = rec.pixel?.summary ?? null;
     s.insertInstance.run(p);
   }
 

@@ -7,10 +7,11 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_LIMITS, ReadLimits } from './dicom/readHeader';
+import { DEFAULT_LIMITS, ReadLimits } from './dicom/header/types';
 import { ChunkReader } from './read/chunkReader';
 import { IndexDatabase } from './db/database';
-import { FileRecord, IndexWriter } from './db/writer';
+import { IndexWriter } from './db/writer';
+import type { FileRecord } from './records';
 import { acquireLock } from './lock';
 import { Candidate, scanFolder } from './scan/scanner';
 import { statCandidates } from './scan/statPaths';

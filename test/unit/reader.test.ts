@@ -6,7 +6,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readHeader, readHeaderSync, DEFAULT_LIMITS } from '../../src/core/dicom/readHeader';
+import { readHeader, readHeaderSync } from '../../src/core/dicom/header/read';
+import { DEFAULT_LIMITS } from '../../src/core/dicom/header/types';
 import { spawnSync } from 'node:child_process';
 import { extractFields } from '../../src/core/dicom/extract';
 import { pixelSummary } from '../../src/core/dicom/pixelStats';
@@ -148,7 +149,7 @@ describe('header reader on dcmjs-written files', () => {
     const fifo = path.join(dir, 'pipe.dcm');
     if (process.platform === 'win32' || spawnSync('mkfifo', [fifo]).status !== 0) return this.skip();
     const known = { size: 1000, mtimeMs: 0 };
-    for (const h of [readHeaderSync(fifo, DEFAULT_LIMITS, undefined, known), await readHeader(fifo, DEFAULT_LIMITS, known)]) {
+    for (const h of [readHeaderSync(fifo, DEFAULT_LIMITS, known), await readHeader(fifo, DEFAULT_LIMITS, known)]) {
       assert.notEqual(h.status, 'ok');
       assert.equal(h.error, 'not a regular file');
     }

@@ -105,7 +105,10 @@ describe('hostile files', function () {
       timings.push([name, ms]);
       const asyncRead: HeaderRead = await readHeader(abs);
       assert.equal(asyncRead.status, sync.status, `${name}: async ${asyncRead.status} (${asyncRead.error}) vs sync ${sync.status} (${sync.error})`);
-      assert.equal(asyncRead.error, sync.error, name);
+      assert.equal(asyncRead.errorKind, sync.errorKind, name);
+      // Which of our limits stops a parse first (the element count or the time) depends on the
+      // machine's speed at that moment; any other reason must be the same.
+      if (sync.errorKind !== 'limit') assert.equal(asyncRead.error, sync.error, name);
       if (!hx.statusesOf(c).includes(sync.status)) wrong.push(`${name}: ${sync.status} (${sync.error}), expected ${hx.statusesOf(c).join('|')}`);
       assertReason(name, sync.status, sync.error, c);
       if (sync.dataSet && (sync.status === 'ok' || sync.status === 'partial')) {

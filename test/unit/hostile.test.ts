@@ -111,6 +111,11 @@ describe('hostile files', function () {
       if (sync.errorKind !== 'limit') assert.equal(asyncRead.error, sync.error, name);
       if (!hx.statusesOf(c).includes(sync.status)) wrong.push(`${name}: ${sync.status} (${sync.error}), expected ${hx.statusesOf(c).join('|')}`);
       assertReason(name, sync.status, sync.error, c);
+      if (sync.status === 'ok') assert.equal(sync.errorKind, null, name);
+      else {
+        assert.ok(sync.errorKind, `${name}: ${sync.status} without an error kind`);
+        if (c.kind) assert.equal(sync.errorKind, c.kind, `${name}: kind`);
+      }
       if (sync.dataSet && (sync.status === 'ok' || sync.status === 'partial')) {
         const ex = extractFields(sync.dataSet, sync.transferSyntax);
         for (const [k, want] of Object.entries(c.expect ?? {})) assert.ok(sameValue(ex.values[k], want), `${name} ${k}: ${JSON.stringify(ex.values[k])} vs ${JSON.stringify(want)}`);
@@ -141,9 +146,10 @@ describe('hostile files', function () {
     assert.ok(fs.statSync(file).size < 2 * 1024 * 1024);
     const h = readHeaderSync(file);
     assert.equal(h.status, 'error');
-    assert.match(h.error!, /expands beyond 256 MiB/);
+    assert.match(h.error!, /expands beyond the 256 MiB limit/);
+    assert.equal(h.errorKind, 'limit');
     const small = readHeaderSync(file, { firstRead: 16384, maxHeaderBytes: 64 << 20, maxInflatedBytes: 1 << 20 });
-    assert.match(small.error!, /expands beyond 1 MiB/);
+    assert.match(small.error!, /expands beyond the 1 MiB limit/);
   });
 
   it('an index run over every case: each file a row with its status and reason, links and folders not rows, nothing thrown', async () => {
@@ -185,7 +191,8 @@ describe('hostile files', function () {
     }
     const h = readHeaderSync(path.join(dir, 'cases', manifest.unreadable.relPath));
     assert.equal(h.status, 'error');
-    assert.match(h.error!, /permission denied/);
+    assert.equal(h.error, 'cannot be read: permission denied');
+    assert.equal(h.errorKind, 'io');
   });
 
   it('a file deleted, truncated or replaced by a folder between scan and read is reported, the rest indexed', async () => {

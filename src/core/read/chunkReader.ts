@@ -7,6 +7,7 @@
 import { extractFields } from '../dicom/extract';
 import { pixelSummary } from '../dicom/pixelStats';
 import { readHeader, readHeaderSync } from '../dicom/header/read';
+import { ioProblem, unexpected, valuesUndecodable } from '../dicom/header/problems';
 import type { HeaderRead, ReadLimits } from '../dicom/header/types';
 import type { FileRecord } from '../records';
 import { Candidate, resolveRel } from '../scan/scanner';
@@ -130,7 +131,8 @@ export class ChunkReader {
               // Never expected (readHeader and toRecord report problems in the record), but a
               // rejection must not stall the run: the file is recorded as unreadable.
               if (!read) reading--;
-              return { relPath: c.relPath, size: c.size, mtimeMs: c.mtimeMs, status: 'error', error: `cannot read (${String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200)})`, errorKind: 'io' };
+              const p = unexpected();
+              return { relPath: c.relPath, size: c.size, mtimeMs: c.mtimeMs, status: 'error', error: p.reason, errorKind: p.kind };
             })
             .then((rec) => {
               this.pool.push(scratch);
@@ -172,11 +174,12 @@ export async function toRecord(abs: string, c: Candidate, h: HeaderRead, pixelSt
       const ex = extractFields(h.dataSet, h.transferSyntax);
       rec.values = ex.values;
       rec.sliceThicknessInvalid = ex.sliceThicknessInvalid;
-      if (pixelStats) rec.pixel = await pixelSummary(abs, h, ex.values).catch((e) => ({ dataType: null, mean: null, summary: `pixel data unreadable (${(e as Error).message})` }));
-    } catch (e) {
+      if (pixelStats) rec.pixel = await pixelSummary(abs, h, ex.values).catch((e: unknown) => ({ dataType: null, mean: null, summary: `pixel data unreadable (${ioProblem(e).reason})` }));
+    } catch {
+      const p = valuesUndecodable();
       rec.status = 'error';
-      rec.error = `header unreadable (${(e as Error).message.split('\n')[0].slice(0, 200)})`;
-      rec.errorKind = 'format';
+      rec.error = p.reason;
+      rec.errorKind = p.kind;
       rec.values = undefined;
     }
   }

@@ -8,7 +8,7 @@ import * as dicomParser from 'dicom-parser';
 import { vrOf } from '../dictionary';
 import type { Budget } from './budget';
 import { fastPathCost, readSimpleExplicitLE } from './fastPath';
-import { BudgetExceeded, BytePlace, elementUnreadable, isStackOverflow, ReadProblem, sequenceSkipped, sequenceUnreadable } from './problems';
+import { BudgetExceeded, BytePlace, endsInsideElementHeader, endsInsideValue, isStackOverflow, nestedTooDeep, nestedTooDeepIn, ReadProblem, sequenceSkipped, unreadableElement } from './problems';
 import type { Problem } from './types';
 import { LONG_LENGTH_VRS } from './vr';
 
@@ -74,13 +74,14 @@ export function readElements(ds: dicomParser.DataSet, stream: dicomParser.ByteSt
       const head = readElementHead(stream, explicit);
       const isSeq = head && (head.vr === 'SQ' || (!explicit && vrOf(head.tag) === 'SQ'));
       if (!head || !isSeq || head.length === UNDEFINED_LENGTH || head.dataOffset + head.length > end) {
-        throw new ReadProblem(elementUnreadable(e));
+        throw new ReadProblem(elementProblem(e, head, start, stream, loop.place));
       }
       elements[head.tag] = { tag: head.tag, vr: 'SQ', length: head.length, dataOffset: head.dataOffset, items: [] };
       // A sequence dicom-parser cannot read in a valid file (as pydicom reads it) stays a warning;
       // one we gave up on for a limit of ours (nesting deeper than the stack) makes the file partial.
-      ds.warnings.push(sequenceUnreadable(head.tag, e));
-      if (isStackOverflow(e)) loop.skip(head.tag);
+      const overflow = isStackOverflow(e);
+      ds.warnings.push(overflow ? sequenceSkipped(head.tag, 1).reason : `${unreadableElement(head.tag, start, e, loop.place).reason}; skipped`);
+      if (overflow) loop.skip(head.tag);
       stream.position = head.dataOffset + head.length;
       continue;
     }
@@ -110,4 +111,19 @@ function readElementHead(stream: dicomParser.ByteStream, explicit: boolean): Ele
   } catch {
     return null;
   }
+}
+
+/** Why the element at `start` could not be read, from what its head says and what dicom-parser threw. */
+function elementProblem(e: unknown, head: ElementHead | null, start: number, stream: dicomParser.ByteStream, place: BytePlace): Problem {
+  if (isStackOverflow(e)) return head ? nestedTooDeepIn(head.tag) : nestedTooDeep();
+  const end = stream.byteArray.length;
+  if (!head) return endsInsideElementHeader(start, start + 4 <= end ? tagAt(stream, start) : null, place);
+  if (head.length !== UNDEFINED_LENGTH && head.dataOffset + head.length > end) return endsInsideValue(head.tag, head.length, end - head.dataOffset, place);
+  return unreadableElement(head.tag, start, e, place);
+}
+
+/** dicom-parser's key of the tag at `pos`, read without the stream (whose reads the budget counts). */
+function tagAt(stream: dicomParser.ByteStream, pos: number): string {
+  const p = stream.byteArrayParser;
+  return 'x' + (p.readUint16(stream.byteArray, pos) * 65536 + p.readUint16(stream.byteArray, pos + 2)).toString(16).padStart(8, '0');
 }

@@ -10,7 +10,7 @@ export function inflate(arr: Uint8Array, position: number, max: number): Uint8Ar
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ERR_BUFFER_TOO_LARGE' || /too large|maxOutputLength/i.test(String(e))) throw new ReadProblem(inflatesTooLarge(max));
-    throw new ReadProblem(deflateDamaged(e));
+    throw new ReadProblem(deflateDamaged());
   }
   const out = Buffer.allocUnsafe(position + inflated.length);
   out.set(arr.subarray(0, position), 0);

@@ -15,11 +15,14 @@ import {
   blank,
   BudgetExceeded,
   BytePlace,
+  dataSetUnreadable,
   deflateDamaged,
-  elementUnreadable,
   deflatedNotRead,
   endsInsideValue,
   headerEndsEarly,
+  isStackOverflow,
+  metaEndsEarly,
+  nestedTooDeep,
   noDataSet,
   ReadProblem,
 } from './problems';
@@ -138,7 +141,7 @@ function parseDataSet(
     ({ elements: metaElements, end: position, transferSyntax: declared } = meta);
   }
   if (position >= input.length) {
-    return { dataSet: withElements(input, metaElements), transferSyntax: declared, failure: complete ? noDataSet() : headerEndsEarly(), place: filePlace };
+    return { dataSet: withElements(input, metaElements), transferSyntax: declared, failure: !complete ? headerEndsEarly() : position > input.length ? metaEndsEarly() : noDataSet(), place: filePlace };
   }
   let arr = input;
   let place = filePlace;
@@ -147,7 +150,7 @@ function parseDataSet(
     try {
       arr = inflate(input, position, limits.maxInflatedBytes);
     } catch (e) {
-      return { dataSet: withElements(input, metaElements), transferSyntax: declared, failure: e instanceof ReadProblem ? e.problem : deflateDamaged(e), place };
+      return { dataSet: withElements(input, metaElements), transferSyntax: declared, failure: e instanceof ReadProblem ? e.problem : deflateDamaged(), place };
     }
     place = placeIn(arr, 0, position);
   }
@@ -167,7 +170,7 @@ function parseDataSet(
       loop.budget.watch(stream);
       readElements(dataSet, stream, explicitVr, fastPath && !bigEndian, loop);
     } catch (e) {
-      failure = e instanceof ReadProblem ? e.problem : elementUnreadable(e);
+      failure = e instanceof ReadProblem ? e.problem : isStackOverflow(e) ? nestedTooDeep() : dataSetUnreadable(stream.position, place);
       final = e instanceof BudgetExceeded;
     }
   }

@@ -25,6 +25,6 @@ export interface KnownFile {
   size: number;
   mtimeMs: number;
   status: FileStatus;
-  /** The last read failed for a reason of the system's (see isReadFailure): read it again. */
+  /** The last read failed for a reason of the system's (error kind `io`): read it again. */
   retry: boolean;
 }

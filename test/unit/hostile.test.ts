@@ -122,7 +122,7 @@ describe('hostile files', function () {
         for (const v of Object.values(ex.values)) if (typeof v === 'string') assert.ok(v.length <= 4097, `${name}: a value of ${v.length} chars`);
         const rows = dumpDataSet(sync.dataSet);
         assert.ok(rows.length > 0 && rows.length <= 5000, `${name}: ${rows.length} tag rows`);
-        for (const r of rows) assert.ok(!/[\u0000-\u001f]/.test(r.value), `${name}: control character in a displayed tag value`);
+        for (const r of rows) assert.ok(![...r.value].some((ch) => ch.charCodeAt(0) < 0x20), `${name}: control character in a displayed tag value`);
         await pixelSummary(abs, sync, ex.values); // must not throw, whatever the header claims
       } else {
         assert.equal(sync.dataSet, null, `${name}: a data set with status ${sync.status}`);

@@ -127,7 +127,7 @@ export class ChunkReader {
               launch();
               return toRecord(abs, c, h, pixelStats);
             })
-            .catch((e: unknown): FileRecord => {
+            .catch((): FileRecord => {
               // Never expected (readHeader and toRecord report problems in the record), but a
               // rejection must not stall the run: the file is recorded as unreadable.
               if (!read) reading--;

@@ -90,6 +90,9 @@ const stop = async () => {
   step('stopped');
   process.exit(0);
 };
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+// Ours instead of the test harness's exit hooks (which stop at once): stop, then say so.
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.removeAllListeners(sig);
+  process.on(sig, stop);
+}
 await new Promise(() => undefined);

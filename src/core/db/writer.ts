@@ -1,41 +1,11 @@
 /** Writes file records into the index in transactions, normalising patient/study/series. */
 import type { SqlValue, Statement } from 'sql.js';
-import { FileStatus, isReadFailure } from '../dicom/readHeader';
+import type { FileStatus } from '../dicom/header/types';
+import { isReadFailure } from '../dicom/header/problems';
 import type { FieldValues } from '../dicom/fields';
+import type { FileRecord, KnownFile } from '../records';
 import { IndexDatabase } from './database';
 import { INSTANCE_COLUMNS, PATIENT_ATTRS, REL_PATH_SQL, SERIES_ATTRS, STUDY_ATTRS } from './schema';
-
-export interface PixelSummary {
-  dataType: string | null;
-  mean: number | null;
-  /** e.g. `512x512 int16, mean 42.1`, or why there is no mean (`compressed: JPEG baseline`). */
-  summary: string;
-}
-
-export interface FileRecord {
-  /** Relative to the root, `/`-separated. */
-  relPath: string;
-  size: number;
-  mtimeMs: number;
-  status: FileStatus;
-  error: string | null;
-  /** Why it failed, for the program: `io` failures (the system's) are retried by the next run. */
-  errorKind?: 'io' | 'format' | 'limit' | null;
-  values?: FieldValues;
-  sliceThicknessInvalid?: string | null;
-  pixel?: PixelSummary | null;
-  /** The index has no row for this path yet (a fresh file): nothing old to delete first. */
-  isNew?: boolean;
-}
-
-export interface KnownFile {
-  id: number;
-  size: number;
-  mtimeMs: number;
-  status: FileStatus;
-  /** The last read failed for a reason of the system's (see isReadFailure): read it again. */
-  retry: boolean;
-}
 
 const key = (v: SqlValue | undefined) => (v == null ? '' : String(v));
 // Until the reader sets errorKind on every failure: the old classification of its messages.

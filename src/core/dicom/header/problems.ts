@@ -151,16 +151,6 @@ export const notRegularFile = (what?: string): Problem => problem('io', what ? `
 /** A failure the reader did not foresee; read again next run. */
 export const unexpected = (): Problem => problem('io', 'cannot be read: an unexpected error in the reader');
 
-/**
- * Whether a file's recorded error was the system refusing or failing the read (permissions, a file
- * gone, an I/O error, too many open files), which a later run may not meet again, unlike a damaged
- * file, which stays damaged until it changes. Knows the reasons of earlier versions too.
- * @deprecated Decide from the record's `errorKind` (`'io'`), not from its text.
- */
-export function isReadFailure(error: string | null): boolean {
-  return error !== null && (error.startsWith('cannot be read') || error === 'permission denied' || error.startsWith('file disappeared') || error.startsWith('cannot read ('));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Records of failures
 

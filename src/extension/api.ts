@@ -3,12 +3,12 @@
  * tree, the tooltips and the index "through the extension" (and usable by other extensions).
  */
 import type * as vscode from 'vscode';
-import type { FolderRunResult, IndexServiceImpl, RunOptions } from './indexService';
+import type { FolderRunResult, IndexService, RunOptions } from './contracts';
 import type { Log } from './log';
 import type { TreeElement } from './tree/elements';
 
 export interface DicomApi {
-  readonly service: IndexServiceImpl;
+  readonly service: IndexService;
   readonly tree: {
     getChildren(el?: TreeElement): Promise<TreeElement[]>;
     getTreeItem(el: TreeElement): vscode.TreeItem;

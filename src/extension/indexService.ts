@@ -14,36 +14,11 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { IndexDatabase } from '../core/db/database';
-import { indexFolder, IndexProgress, IndexResult } from '../core/indexer';
+import { indexFolder } from '../core/indexer';
 import { IndexBusyError } from '../core/lock';
-import type { FolderIndex, IndexService } from './contracts';
+import type { FolderIndex, FolderRunResult, IndexService, RunKind, RunOptions, RunProgress } from './contracts';
 import { errorText, Log } from './log';
 import { folderSettings, FolderSettings } from './settings';
-
-export type RunKind = 'index' | 'rebuild' | 'paths';
-
-export interface FolderRunResult {
-  folder: vscode.WorkspaceFolder;
-  result?: IndexResult;
-  /** Another process holds the index lock. */
-  busy?: boolean;
-  error?: string;
-}
-
-export interface RunProgress {
-  folder: vscode.WorkspaceFolder;
-  kind: RunKind;
-  phase: IndexProgress['phase'];
-  done: number;
-  total: number;
-}
-
-export interface RunOptions {
-  /** A notification with progress and Cancel (commands); otherwise only the status bar. */
-  interactive?: boolean;
-  /** Only these folders (default: every workspace folder). */
-  folders?: readonly vscode.WorkspaceFolder[];
-}
 
 interface Job {
   kind: RunKind;
@@ -95,7 +70,8 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
   private readonly states = new Map<string, FolderState>();
   private readonly changeEmitter = new vscode.EventEmitter<vscode.WorkspaceFolder>();
   private readonly progressEmitter = new vscode.EventEmitter<RunProgress | undefined>();
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.progressEmitter];
+  private readonly indexingEmitter = new vscode.EventEmitter<boolean>();
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.progressEmitter, this.indexingEmitter];
   private readonly queue: Job[] = [];
   private current: Job | undefined;
   private pumping = false;
@@ -104,8 +80,8 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
   readonly shownWarnings: string[] = [];
 
   readonly onDidChangeIndex = this.changeEmitter.event;
-  /** Progress of the current run; undefined when a run ends. */
   readonly onDidProgress = this.progressEmitter.event;
+  readonly onDidChangeIndexing = this.indexingEmitter.event;
   lastProgress: RunProgress | undefined;
 
   constructor(private readonly log: Log) {
@@ -248,14 +224,14 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
       while (this.queue.length) {
         const job = this.queue.shift()!;
         job.started = true;
-        this.current = job;
+        this.setCurrent(job);
         let results: FolderRunResult[] = [];
         try {
           results = await this.runJob(job);
         } catch (e) {
           this.log.error(`${job.kind} run failed: ${errorText(e)}`);
         } finally {
-          this.current = undefined;
+          this.setCurrent(undefined);
           this.lastProgress = undefined;
           this.progressEmitter.fire(undefined);
         }
@@ -266,6 +242,13 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
       if (!this.current && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
       else void this.pump();
     }
+  }
+
+  /** The running job: isIndexing follows it, and onDidChangeIndexing fires when that changes. */
+  private setCurrent(job: Job | undefined): void {
+    const was = this.isIndexing;
+    this.current = job;
+    if (this.isIndexing !== was) this.indexingEmitter.fire(this.isIndexing);
   }
 
   private async runJob(job: Job): Promise<FolderRunResult[]> {

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { DicomApi } from './api';
+import type { IndexService } from './contracts';
 import { registerExportCommands } from './commands/exportCommands';
 import { registerIndexCommands } from './commands/indexCommands';
 import { registerShowTags } from './commands/showTags';
@@ -75,7 +76,7 @@ export function deactivate(): void {
 }
 
 /** `dicom.index.onStartup`: always, or if the folder has an index already (default), or never. */
-function indexOnStartup(service: IndexServiceImpl): void {
+function indexOnStartup(service: IndexService): void {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => {
     if (f.uri.scheme !== 'file') return false;
     const s = folderSettings(f);
@@ -85,9 +86,8 @@ function indexOnStartup(service: IndexServiceImpl): void {
 }
 
 /** The view's badge (problem files), its message while indexing, and the `dicom.indexing` context key. */
-function trackViewState(service: IndexServiceImpl, view: vscode.TreeView<TreeElement>): vscode.Disposable {
+function trackViewState(service: IndexService, view: vscode.TreeView<TreeElement>): vscode.Disposable {
   let lastMessage = 0;
-  let wasIndexing = false;
   const updateBadge = async () => {
     const folders = vscode.workspace.workspaceFolders ?? [];
     void vscode.commands.executeCommand('setContext', 'dicom.hasIndex', folders.some((f) => service.hasIndex(f)));
@@ -98,11 +98,8 @@ function trackViewState(service: IndexServiceImpl, view: vscode.TreeView<TreeEle
   void updateBadge();
   return vscode.Disposable.from(
     service.onDidChangeIndex(() => void updateBadge()),
+    service.onDidChangeIndexing((indexing) => void vscode.commands.executeCommand('setContext', 'dicom.indexing', indexing)),
     service.onDidProgress((p) => {
-      if (service.isIndexing !== wasIndexing) {
-        wasIndexing = service.isIndexing;
-        void vscode.commands.executeCommand('setContext', 'dicom.indexing', wasIndexing);
-      }
       if (!p) {
         view.message = undefined;
         return;

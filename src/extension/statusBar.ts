@@ -1,6 +1,6 @@
 /** The status bar item: "DICOM: 1,406 images", spinning while indexing; opens the summary. */
 import * as vscode from 'vscode';
-import type { IndexServiceImpl, RunProgress } from './indexService';
+import type { IndexService, RunProgress } from './contracts';
 import { imageCount } from '../core/treeQueries';
 
 const nf = new Intl.NumberFormat('en-US');
@@ -12,11 +12,12 @@ export class IndexStatusBar implements vscode.Disposable {
   private images: number | undefined;
   private indexed: string[] = [];
 
-  constructor(private readonly service: IndexServiceImpl) {
+  constructor(private readonly service: IndexService) {
     this.item.name = 'DICOM Index';
     this.subs = [
       service.onDidChangeIndex(() => this.schedule()),
       service.onDidProgress((p) => this.render(p)),
+      service.onDidChangeIndexing(() => this.render(service.lastProgress)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.schedule()),
     ];
     this.schedule();

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { IndexServiceImpl } from './indexService';
+import type { IndexService } from './contracts';
 import type { Log } from './log';
 import { folderSettings } from './settings';
 import { ALWAYS_SKIP_DIRS, fileFilter } from '../core/scan/scanner';
@@ -42,7 +42,7 @@ export class IndexWatcher implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
-    private readonly service: IndexServiceImpl,
+    private readonly service: IndexService,
     private readonly log: Log,
   ) {
     this.disposables.push(

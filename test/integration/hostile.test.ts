@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { DicomApi } from '../../src/extension/api';
 import { tagsUri } from '../../src/extension/commands/showTags';
 import type { TreeElement } from '../../src/extension/tree/elements';
-import type { FolderRunResult } from '../../src/extension/indexService';
+import type { FolderRunResult } from '../../src/extension/contracts';
 import * as fx from '../fixtures/dicomFiles';
 import * as hx from '../fixtures/hostile';
 import { allInstances, description, EXTENSION_ID, freshWorkspace, getApi, label, workspaceFolder } from './helpers';

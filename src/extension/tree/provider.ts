@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { IndexServiceImpl } from '../indexService';
+import type { IndexService } from '../contracts';
 import * as E from './elements';
 import type { TreeElement } from './elements';
 import { count, formatDate, formatMm, formatPersonName, num, plain } from './format';
@@ -18,7 +18,7 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
   private readonly sub: vscode.Disposable;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly service: IndexServiceImpl) {
+  constructor(private readonly service: IndexService) {
     this.sub = vscode.Disposable.from(
       service.onDidChangeIndex(() => this.refresh()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),

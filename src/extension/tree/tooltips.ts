@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import type { SqlValue } from 'sql.js';
 import * as vscode from 'vscode';
 import { readFileTags } from '../../core/tags';
-import type { IndexServiceImpl } from '../indexService';
+import type { IndexService } from '../contracts';
 import { fileOf, TreeElement } from './elements';
 import { count, formatDate, formatMm, num } from './format';
 import { clip, escapeMarkdown as esc, safeMarkdown, table } from './markdown';
@@ -30,7 +30,7 @@ export function wrappable(s: string, keyword = false): string {
   return t.replace(/[^\s\u200b]{16}(?=[^\s\u200b])/g, (m) => m + ZWSP);
 }
 
-export async function buildTooltip(service: IndexServiceImpl, el: TreeElement): Promise<vscode.MarkdownString | string | undefined> {
+export async function buildTooltip(service: IndexService, el: TreeElement): Promise<vscode.MarkdownString | string | undefined> {
   switch (el.kind) {
     case 'instance':
       return instanceTooltip(el.row.path, fileOf(el)!.fsPath, el.row.status);

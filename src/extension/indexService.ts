@@ -6,19 +6,19 @@
  *   queued after it; watcher batches are merged into one queued batch.
  * - The core takes a lock file beside the database, so a CLI run on the same folder is reported
  *   as busy instead of being raced.
- * - When the database file changes underneath (the CLI indexed the folder, the file was deleted or
- *   damaged), the in-memory copy is dropped and opened again from disk, and the index "changes".
+ * - The databases' lifecycle (open, reload when the file changes underneath, drop) is
+ *   folderDatabases.ts; this module runs the index runs over them.
  * - Interactive runs show a notification with the file count and a Cancel button; cancelling
  *   aborts the core run, which commits and saves what was read (a consistent, usable index).
  */
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { IndexDatabase } from '../core/db/database';
 import { indexFolder } from '../core/indexer';
 import { IndexBusyError } from '../core/lock';
 import type { FolderIndex, FolderRunResult, IndexService, RunKind, RunOptions, RunProgress } from './contracts';
+import { FolderDatabases } from './folderDatabases';
 import { errorText, Log } from './log';
-import { folderSettings, FolderSettings } from './settings';
+import { folderSettings } from './settings';
 
 interface Job {
   kind: RunKind;
@@ -32,42 +32,9 @@ interface Job {
   started: boolean;
 }
 
-class FolderState {
-  settings: FolderSettings;
-  db: IndexDatabase | undefined;
-  /** What the database file looked like when we last read or wrote it. */
-  diskKey = '';
-  running = false;
-  /** withDatabase calls in progress (an export): the database is not swapped under them. */
-  readers = 0;
-  opening: Promise<IndexDatabase | undefined> | undefined;
-  dbWatcher: vscode.Disposable | undefined;
-  constructor(readonly folder: vscode.WorkspaceFolder) {
-    this.settings = folderSettings(folder);
-  }
-  close(): void {
-    try {
-      this.db?.close();
-    } catch {
-      /* already closed */
-    }
-    this.db = undefined;
-  }
-}
-
 const key = (f: vscode.WorkspaceFolder) => f.uri.toString();
 
-export function fileKey(file: string): string {
-  try {
-    const st = fs.statSync(file);
-    return `${st.ino}:${st.size}:${st.mtimeMs}`;
-  } catch {
-    return 'missing';
-  }
-}
-
 export class IndexServiceImpl implements IndexService, vscode.Disposable {
-  private readonly states = new Map<string, FolderState>();
   private readonly changeEmitter = new vscode.EventEmitter<vscode.WorkspaceFolder>();
   private readonly progressEmitter = new vscode.EventEmitter<RunProgress | undefined>();
   private readonly indexingEmitter = new vscode.EventEmitter<boolean>();
@@ -84,50 +51,33 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
   readonly onDidChangeIndexing = this.indexingEmitter.event;
   lastProgress: RunProgress | undefined;
 
+  private readonly databases: FolderDatabases;
+
   constructor(private readonly log: Log) {
-    this.disposables.push(
-      vscode.workspace.onDidChangeWorkspaceFolders((e) => {
-        for (const f of e.removed) this.dropFolder(f);
-        for (const f of e.added) this.changeEmitter.fire(f);
-      }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        for (const st of this.states.values()) {
-          if (!e.affectsConfiguration('dicom', st.folder.uri)) continue;
-          const next = folderSettings(st.folder);
-          const moved = next.dbPath !== st.settings.dbPath;
-          st.settings = next;
-          if (moved && !st.running) {
-            this.log.info(`${st.folder.name}: database path changed`);
-            st.close();
-            st.diskKey = '';
-            this.watchDbFile(st);
-            this.changeEmitter.fire(st.folder);
-          }
-        }
-      }),
-    );
+    this.databases = new FolderDatabases(log, { changed: (f) => this.changeEmitter.fire(f), warn: (m) => this.warn(m) });
+    this.disposables.push(this.databases);
   }
 
   // ---- IndexService ------------------------------------------------------------------------------
 
   folders(): FolderIndex[] {
-    return (vscode.workspace.workspaceFolders ?? []).map((folder) => ({ folder, dbPath: this.state(folder).settings.dbPath }));
+    return (vscode.workspace.workspaceFolders ?? []).map((folder) => ({ folder, dbPath: this.databases.state(folder).settings.dbPath }));
   }
 
   get isIndexing(): boolean {
     return this.current !== undefined;
   }
 
-  async withDatabase<T>(folder: vscode.WorkspaceFolder, fn: (idx: IndexDatabase) => T | Promise<T>): Promise<T | undefined> {
-    const st = this.state(folder);
-    const db = await this.ensureOpen(st, false);
-    if (!db) return undefined;
-    st.readers++;
-    try {
-      return await fn(db);
-    } finally {
-      st.readers--;
-    }
+  withDatabase<T>(folder: vscode.WorkspaceFolder, fn: (idx: IndexDatabase) => T | Promise<T>): Promise<T | undefined> {
+    return this.databases.use(folder, fn);
+  }
+
+  hasIndex(folder: vscode.WorkspaceFolder): boolean {
+    return this.databases.hasIndex(folder);
+  }
+
+  dbPath(folder: vscode.WorkspaceFolder): string {
+    return this.databases.state(folder).settings.dbPath;
   }
 
   // ---- runs --------------------------------------------------------------------------------------
@@ -298,16 +248,16 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     signal: AbortSignal,
     onProgress: (p: RunProgress) => void,
   ): Promise<FolderRunResult> {
-    const st = this.state(folder);
+    const st = this.databases.state(folder);
     st.settings = folderSettings(folder);
     const s = st.settings;
     let db: IndexDatabase | undefined;
     try {
       if (kind === 'rebuild' && !st.db) {
         st.db = await IndexDatabase.open(s.dbPath, { rebuild: true, gitignore: s.defaultDb });
-        st.diskKey = fileKey(s.dbPath);
+        st.markInSync();
       }
-      db = await this.ensureOpen(st, true);
+      db = await this.databases.open(st, true);
       if (!db) throw new Error('the index database could not be opened');
     } catch (e) {
       this.log.error(`${folder.name}: ${errorText(e)}`);
@@ -349,20 +299,16 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
       if (e instanceof IndexBusyError) {
         this.log.warn(`${folder.name}: index busy (process ${e.holder.pid}${e.holder.host ? ` on ${e.holder.host}` : ''})`);
         // Nothing was written; a database opened only for this rebuild is not the one on disk.
-        if (kind === 'rebuild') {
-          st.close();
-          st.diskKey = '';
-        }
+        if (kind === 'rebuild') st.forget();
         return { folder, busy: true, error: errorText(e) };
       }
       this.log.error(`${folder.name}: ${kind} failed: ${errorText(e)}`);
       // The in-memory copy may hold half a transaction: read the file again next time.
-      st.close();
-      st.diskKey = '';
+      st.forget();
       return { folder, error: errorText(e) };
     } finally {
       st.running = false;
-      if (st.db) st.diskKey = fileKey(s.dbPath);
+      if (st.db) st.markInSync();
       this.changeEmitter.fire(folder);
     }
   }
@@ -402,111 +348,15 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     }
   }
 
-  // ---- databases ---------------------------------------------------------------------------------
-
-  private state(folder: vscode.WorkspaceFolder): FolderState {
-    let st = this.states.get(key(folder));
-    if (!st) {
-      st = new FolderState(folder);
-      this.states.set(key(folder), st);
-      this.watchDbFile(st);
-    }
-    return st;
-  }
-
-  /** The folder's open database: opened from disk when needed, reopened when the file changed underneath. */
-  private async ensureOpen(st: FolderState, create: boolean): Promise<IndexDatabase | undefined> {
-    if (st.db && !st.running && st.readers === 0 && fileKey(st.settings.dbPath) !== st.diskKey) {
-      this.log.info(`${st.folder.name}: the database file changed on disk; reloading it`);
-      st.close();
-      queueMicrotask(() => this.changeEmitter.fire(st.folder));
-    }
-    if (st.db) return st.db;
-    if (st.opening) {
-      await st.opening;
-      if (st.db || !create) return st.db;
-    }
-    if (!create && !fs.existsSync(st.settings.dbPath)) return undefined;
-    const dbPath = st.settings.dbPath;
-    st.opening = (async () => {
-      const t0 = Date.now();
-      try {
-        const db = await IndexDatabase.open(dbPath, { gitignore: create && st.settings.defaultDb });
-        for (const w of db.takeWarnings()) this.warn(`DICOM (${st.folder.name}): ${w}`);
-        if (dbPath !== st.settings.dbPath) {
-          db.close();
-          return undefined;
-        }
-        st.db = db;
-        st.diskKey = fileKey(dbPath);
-        this.log.info(`${st.folder.name}: database opened in ${Date.now() - t0} ms`);
-        return db;
-      } catch (e) {
-        this.log.error(`${st.folder.name}: the database could not be opened: ${errorText(e)}`);
-        return undefined;
-      } finally {
-        st.opening = undefined;
-      }
-    })();
-    return st.opening;
-  }
-
-  /** Reload when the database file is written by someone else (the CLI), deleted or replaced. */
-  private watchDbFile(st: FolderState): void {
-    st.dbWatcher?.dispose();
-    const file = vscode.Uri.file(st.settings.dbPath);
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(file, '..'), '*.sqlite'));
-    let timer: NodeJS.Timeout | undefined;
-    const onEvent = (uri: vscode.Uri) => {
-      if (uri.fsPath !== st.settings.dbPath) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (st.running || st.opening || st.readers > 0) return;
-        const now = fileKey(st.settings.dbPath);
-        if (now === st.diskKey) return;
-        if (st.db) {
-          this.log.info(`${st.folder.name}: the database file changed on disk; reloading it`);
-          st.close();
-        }
-        st.diskKey = '';
-        this.changeEmitter.fire(st.folder);
-      }, 300);
-    };
-    st.dbWatcher = vscode.Disposable.from(w, w.onDidChange(onEvent), w.onDidCreate(onEvent), w.onDidDelete(onEvent), { dispose: () => clearTimeout(timer) });
-  }
-
-  private dropFolder(folder: vscode.WorkspaceFolder): void {
-    const st = this.states.get(key(folder));
-    if (!st) return;
-    st.dbWatcher?.dispose();
-    if (!st.running) st.close();
-    this.states.delete(key(folder));
-  }
-
   private warn(message: string): void {
     this.shownWarnings.push(message);
     this.log.warn(message);
     void vscode.window.showWarningMessage(message);
   }
 
-  /** Does the folder have an index (a database file, or its first run is going)? */
-  hasIndex(folder: vscode.WorkspaceFolder): boolean {
-    const st = this.state(folder);
-    return st.running || fs.existsSync(st.settings.dbPath);
-  }
-
-  dbPath(folder: vscode.WorkspaceFolder): string {
-    return this.state(folder).settings.dbPath;
-  }
-
   dispose(): void {
     this.cancel();
     for (const j of this.queue) j.abort.abort();
-    for (const st of this.states.values()) {
-      st.dbWatcher?.dispose();
-      if (!st.running) st.close();
-    }
-    this.states.clear();
     vscode.Disposable.from(...this.disposables).dispose();
   }
 }

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { IndexService } from '../contracts';
 import * as E from './elements';
 import type { TreeElement } from './elements';
-import { count, formatDate, formatMm, formatPersonName, num, plain } from './format';
+import { count, formatDate, formatMm, formatPersonName, NO_PATIENT_ID, NO_SERIES_UID, num, plain } from './format';
 import * as q from '../../core/treeQueries';
 import { buildTooltip } from './tooltips';
 
@@ -70,12 +70,16 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
     }
   }
 
+  /** Problems first (reachable without scrolling past every patient), the patients, then the files without a PatientID. */
   private async folderChildren(folder: vscode.WorkspaceFolder, anchor: E.Anchor): Promise<TreeElement[]> {
     return (
       (await this.service.withDatabase(folder, (idx) => {
-        const out: TreeElement[] = q.patients(idx).map((r) => E.patientNode(folder, anchor, r));
+        const out: TreeElement[] = [];
         const problems = q.problemCount(idx);
         if (problems) out.push(E.problemsNode(folder, anchor, problems));
+        const rows = q.patients(idx);
+        for (const r of rows) if (r.PatientID) out.push(E.patientNode(folder, anchor, r));
+        for (const r of rows) if (!r.PatientID) out.push(E.patientNode(folder, anchor, r));
         return out;
       })) ?? []
     );
@@ -98,8 +102,16 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
       }
       case 'patient': {
         const id = plain(el.row.PatientID);
+        if (!id) {
+          // Files without a PatientID are not one patient: a group of their studies, no name shown.
+          item = new vscode.TreeItem(NO_PATIENT_ID, C.Collapsed);
+          item.description = count(el.row.studies, 'study', 'studies');
+          item.iconPath = new vscode.ThemeIcon('question');
+          item.contextValue = 'dicom.noPatientId';
+          break;
+        }
         const name = plain(formatPersonName(el.row.PatientName));
-        const label = name && id && name !== id ? `${name} (${id})` : name || id || '(no Patient ID)';
+        const label = name && name !== id ? `${name} (${id})` : id;
         item = new vscode.TreeItem(label, C.Collapsed);
         item.description = count(el.row.studies, 'study', 'studies');
         item.iconPath = new vscode.ThemeIcon('person');
@@ -114,12 +126,15 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
         break;
       }
       case 'series': {
+        // What matters first, visible at the default sidebar width: "CT 3 · 133 images · 1.25 mm".
         const r = el.row;
-        const head = [plain(r.Modality), r.SeriesNumber !== null ? `#${r.SeriesNumber}` : ''].filter(Boolean).join(' ');
-        const label = [head, plain(r.SeriesDescription)].filter(Boolean).join(' · ') || '(series)';
-        item = new vscode.TreeItem(label, C.Collapsed);
-        item.description = [count(r.images, 'image'), formatMm(r.thicknessMin, r.thicknessMax)].filter(Boolean).join(' · ');
-        item.iconPath = new vscode.ThemeIcon('layers');
+        const head = r.SeriesInstanceUID
+          ? [plain(r.Modality) || 'Series', r.SeriesNumber !== null ? String(r.SeriesNumber) : ''].filter(Boolean).join(' ')
+          : NO_SERIES_UID;
+        item = new vscode.TreeItem([head, count(r.images, 'image'), formatMm(r.thicknessMin, r.thicknessMax)].filter(Boolean).join(' · '), C.Collapsed);
+        // Files without a SeriesInstanceUID are not one series: no description of one of them.
+        item.description = r.SeriesInstanceUID ? plain(r.SeriesDescription) : '';
+        item.iconPath = new vscode.ThemeIcon(r.SeriesInstanceUID ? 'layers' : 'question');
         break;
       }
       case 'instance': {
@@ -156,7 +171,7 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
       }
     }
     item.id = el.id;
-    item.contextValue = `dicom.${el.kind}`;
+    item.contextValue ??= `dicom.${el.kind}`;
     return item;
   }
 

@@ -149,7 +149,7 @@ export class FolderDatabases implements vscode.Disposable {
     st.opening = (async () => {
       const t0 = Date.now();
       try {
-        const db = await IndexDatabase.open(dbPath, { gitignore: create && st.settings.defaultDb });
+        const db = await IndexDatabase.open(dbPath, { dataRoot: st.folder.uri.fsPath });
         for (const w of db.takeWarnings()) this.events.warn(`DICOM (${st.folder.name}): ${w}`);
         if (dbPath !== st.settings.dbPath) {
           db.close();

@@ -254,7 +254,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     let db: IndexDatabase | undefined;
     try {
       if (kind === 'rebuild' && !st.db) {
-        st.db = await IndexDatabase.open(s.dbPath, { rebuild: true, gitignore: s.defaultDb });
+        st.db = await IndexDatabase.open(s.dbPath, { rebuild: true, dataRoot: folder.uri.fsPath });
         st.markInSync();
       }
       db = await this.databases.open(st, true);

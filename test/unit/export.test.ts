@@ -139,6 +139,7 @@ describe('export of the real corpus', function () {
 
   it('CSV: header, one row per file, known values, blank non-DICOM rows', async () => {
     const out = path.join(dir, 'out', 'corpus.csv');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
     const progress: number[] = [];
     const t0 = Date.now();
     const r = await exportCsv(idx, out, { onProgress: (done, total) => progress.push(done / total) });

@@ -18,6 +18,7 @@ import { computeStats, Stats } from '../stats';
 import { safeValue } from './cells';
 import { DECIMAL_COLUMNS, destroyAndWait, EXPORT_COLUMNS, ExportOptions, ExportResult, fileRowBatches, orderedFileIds } from './rows';
 import { writeViaTemp } from '../atomicFile';
+import { checkExportTarget } from './target';
 
 /** Excel's rows per sheet, header included; a longer table continues on "<name> (2)". */
 const MAX_SHEET_ROWS = 1_048_576;
@@ -122,6 +123,7 @@ class TableSheet {
 export async function exportXlsx(idx: IndexDatabase, file: string, opts: ExportOptions = {}): Promise<ExportResult> {
   const { signal, onProgress } = opts;
   signal?.throwIfAborted();
+  checkExportTarget(file, idx);
   return writeViaTemp(file, async (tmp) => {
     const out = fs.createWriteStream(tmp, { highWaterMark: 1024 * 1024 });
     let failed: Error | undefined;

@@ -12,7 +12,7 @@
  *   aborts the core run, which commits and saves what was read (a consistent, usable index).
  */
 import * as vscode from 'vscode';
-import { IndexDatabase } from '../core/db/database';
+import type { IndexDatabase } from '../core/db/database';
 import { indexFolder } from '../core/indexer';
 import { IndexBusyError } from '../core/lock';
 import type { FolderIndex, FolderRunResult, IndexService, RunKind, RunOptions, RunProgress } from './contracts';
@@ -253,10 +253,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     const s = st.settings;
     let db: IndexDatabase | undefined;
     try {
-      if (kind === 'rebuild' && !st.db) {
-        st.db = await IndexDatabase.open(s.dbPath, { rebuild: true, dataRoot: folder.uri.fsPath });
-        st.markInSync();
-      }
+      // The core decides what the path holds (ours, damaged, not ours) and the indexer resets it for a rebuild.
       db = await this.databases.open(st, true);
       if (!db) throw new Error('the index database could not be opened');
     } catch (e) {
@@ -298,8 +295,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     } catch (e) {
       if (e instanceof IndexBusyError) {
         this.log.warn(`${folder.name}: index busy (process ${e.holder.pid}${e.holder.host ? ` on ${e.holder.host}` : ''})`);
-        // Nothing was written; a database opened only for this rebuild is not the one on disk.
-        if (kind === 'rebuild') st.forget();
+        // Nothing was written: the lock is taken before a rebuild resets the database.
         return { folder, busy: true, error: errorText(e) };
       }
       this.log.error(`${folder.name}: ${kind} failed: ${errorText(e)}`);

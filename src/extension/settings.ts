@@ -8,8 +8,6 @@ export type OnStartup = 'ifIndexed' | 'always' | 'never';
 export interface FolderSettings {
   /** Absolute path of the folder's database file. */
   dbPath: string;
-  /** True when dbPath is the default `<folder>/.dicom/index.sqlite`. */
-  defaultDb: boolean;
   include: string[];
   exclude: string[];
   sniffExtensionless: boolean;
@@ -29,7 +27,6 @@ export function folderSettings(folder: vscode.WorkspaceFolder): FolderSettings {
   const onStartup = cfg.get<string>('index.onStartup');
   return {
     dbPath,
-    defaultDb: dbPath === defaultDbPath(root),
     include: strings(cfg.get('index.include')),
     exclude: strings(cfg.get('index.exclude')),
     sniffExtensionless: cfg.get<boolean>('index.sniffExtensionless') !== false,

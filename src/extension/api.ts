@@ -28,5 +28,9 @@ export interface DicomApi {
   /** Turns the file watcher on or off (tests build fixtures with it off). */
   setWatching(on: boolean): void;
   readonly statusText: string;
+  /** What the view shows around the tree: its description (the totals line) and its message. */
+  readonly view: { readonly description: string | undefined; readonly message: string | undefined };
+  /** The context keys the extension set (welcome content, menus, walkthrough), by key. */
+  readonly contextKeys: Readonly<Record<string, boolean>>;
   readonly log: Log;
 }

@@ -6,11 +6,29 @@
 import type * as vscode from 'vscode';
 import type { IndexDatabase } from '../core/db/database';
 import type { IndexProgress, IndexResult } from '../core/indexer';
+import type { SettingSource } from './settings';
 
 export interface FolderIndex {
   readonly folder: vscode.WorkspaceFolder;
   /** Absolute path of this folder's database file. */
   readonly dbPath: string;
+}
+
+/**
+ * What a folder's index is: there (a database file, or its first run is going), not made yet, not
+ * made because a run found no DICOM files, or refused: its database path names something the tool
+ * did not write (see DatabaseRefusal), so nothing is indexed until the setting changes.
+ */
+export type IndexState = 'indexed' | 'notIndexed' | 'noDicom' | 'refused';
+
+/** A refused database path: which path, the core's sentence, and the setting that named it. */
+export interface DatabaseRefusal {
+  readonly folder: vscode.WorkspaceFolder;
+  /** The refused path, absolute. */
+  readonly path: string;
+  /** A full sentence saying what is there and that nothing was changed. */
+  readonly message: string;
+  readonly source: SettingSource;
 }
 
 /** An incremental run, a rebuild, or a watcher batch (some paths of a folder). */
@@ -21,6 +39,8 @@ export interface FolderRunResult {
   result?: IndexResult;
   /** Another process holds the index lock. */
   busy?: boolean;
+  /** The folder's database path is refused: nothing was read or written. */
+  refused?: boolean;
   error?: string;
 }
 
@@ -45,6 +65,9 @@ export interface IndexService {
   folders(): FolderIndex[];
   /** Does the folder have an index (a database file, or its first run is going)? */
   hasIndex(folder: vscode.WorkspaceFolder): boolean;
+  indexState(folder: vscode.WorkspaceFolder): IndexState;
+  /** Why the folder's database path is refused (state 'refused'), else undefined. */
+  refusal(folder: vscode.WorkspaceFolder): DatabaseRefusal | undefined;
   /** Absolute path of the folder's database file (from the settings). */
   dbPath(folder: vscode.WorkspaceFolder): string;
   /**
@@ -75,8 +98,9 @@ export interface IndexService {
   /** Resolves when no run is going or queued. */
   waitIdle(): Promise<void>;
 
-  /** Warnings shown to the user, oldest first (the integration tests read them). */
+  /** Warnings and errors shown to the user, oldest first (the integration tests read them). */
   readonly shownWarnings: readonly string[];
+  readonly shownErrors: readonly string[];
 }
 
 /** What the summary panel asks of the rest of the extension. */

@@ -9,9 +9,10 @@
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { IndexDatabase } from '../core/db/database';
+import { DatabaseRefusedError, IndexDatabase } from '../core/db/database';
+import type { DatabaseRefusal, IndexState } from './contracts';
 import { errorText, Log } from './log';
-import { folderSettings, FolderSettings } from './settings';
+import { databasePathSource, folderSettings, FolderSettings } from './settings';
 
 /** What a database file looks like on disk (inode, size, mtime), to notice it changed underneath. */
 export function fileKey(file: string): string {
@@ -34,6 +35,10 @@ export class FolderState {
   readers = 0;
   opening: Promise<IndexDatabase | undefined> | undefined;
   dbWatcher: vscode.Disposable | undefined;
+  /** The core refused the database path: nothing is opened or written until the setting changes. */
+  refusal: DatabaseRefusal | undefined;
+  /** The last run found nothing to index, so no index was written. */
+  noDicom = false;
 
   constructor(readonly folder: vscode.WorkspaceFolder) {
     this.settings = folderSettings(folder);
@@ -69,10 +74,14 @@ export class FolderState {
 const key = (f: vscode.WorkspaceFolder) => f.uri.toString();
 
 export interface FolderDatabaseEvents {
-  /** A folder's index changed (reloaded, moved, added). */
+  /** A folder's index changed (reloaded, moved, added, refused). */
   changed(folder: vscode.WorkspaceFolder): void;
   /** A warning for the user (a database kept aside and rebuilt). */
   warn(message: string): void;
+  /** The core refused the folder's database path (once per attempt). */
+  refused(r: DatabaseRefusal): void;
+  /** The settings moved the database path of a folder whose path was refused: it may be tried again. */
+  unrefused(folder: vscode.WorkspaceFolder): void;
 }
 
 export class FolderDatabases implements vscode.Disposable {
@@ -95,8 +104,12 @@ export class FolderDatabases implements vscode.Disposable {
           const moved = next.dbPath !== st.settings.dbPath;
           st.settings = next;
           if (moved && !st.running) {
+            const wasRefused = !!st.refusal;
+            st.refusal = undefined;
+            st.noDicom = false;
             this.watchDbFile(st);
             this.reload(st, 'database path changed');
+            if (wasRefused) this.events.unrefused(st.folder);
           }
         }
       }),
@@ -129,15 +142,30 @@ export class FolderDatabases implements vscode.Disposable {
 
   /** Does the folder have an index (a database file, or its first run is going)? */
   hasIndex(folder: vscode.WorkspaceFolder): boolean {
+    return this.indexState(folder) === 'indexed';
+  }
+
+  refusal(folder: vscode.WorkspaceFolder): DatabaseRefusal | undefined {
+    return this.state(folder).refusal;
+  }
+
+  indexState(folder: vscode.WorkspaceFolder): IndexState {
     const st = this.state(folder);
-    return st.running || fs.existsSync(st.settings.dbPath);
+    if (st.refusal) return 'refused';
+    if (st.running || fs.existsSync(st.settings.dbPath)) return 'indexed';
+    return st.noDicom ? 'noDicom' : 'notIndexed';
   }
 
   /**
    * The folder's open database: opened from disk when needed, reopened when the file changed
-   * underneath. Without `create`, a folder without a database file has none (undefined).
+   * underneath. Without `create`, a folder without a database file has none (undefined). A refused
+   * path gives none, without looking at it again, unless `retry` (the user asked for a run).
    */
-  async open(st: FolderState, create: boolean): Promise<IndexDatabase | undefined> {
+  async open(st: FolderState, create: boolean, retry = false): Promise<IndexDatabase | undefined> {
+    if (st.refusal) {
+      if (!retry || st.running) return undefined;
+      st.refusal = undefined;
+    }
     if (st.db && !st.running && st.readers === 0 && st.changedOnDisk) this.reload(st, 'the database file changed on disk; reloading it');
     if (st.db) return st.db;
     if (st.opening) {
@@ -160,6 +188,16 @@ export class FolderDatabases implements vscode.Disposable {
         this.log.info(`${st.folder.name}: database opened in ${Date.now() - t0} ms`);
         return db;
       } catch (e) {
+        if (e instanceof DatabaseRefusedError) {
+          // The log names no path inside the workspace: the notification has it.
+          this.log.error(`${st.folder.name}: the index database path is refused: it ${e.reason}`);
+          if (dbPath === st.settings.dbPath) {
+            st.refusal = { folder: st.folder, path: e.path, message: e.message, source: databasePathSource(st.folder) };
+            this.events.refused(st.refusal);
+            queueMicrotask(() => this.events.changed(st.folder));
+          }
+          return undefined;
+        }
         this.log.error(`${st.folder.name}: the database could not be opened: ${errorText(e)}`);
         return undefined;
       } finally {

@@ -14,8 +14,10 @@
 import * as vscode from 'vscode';
 import type { IndexDatabase } from '../core/db/database';
 import { indexFolder } from '../core/indexer';
+import { progressFraction, progressText } from '../core/progressText';
 import { IndexBusyError } from '../core/lock';
-import type { FolderIndex, FolderRunResult, IndexService, RunKind, RunOptions, RunProgress } from './contracts';
+import type { DatabaseRefusal, FolderIndex, FolderRunResult, IndexService, IndexState, RunKind, RunOptions, RunProgress } from './contracts';
+import { refusalText, showRefusal } from './databasePathSetting';
 import { FolderDatabases } from './folderDatabases';
 import { errorText, Log } from './log';
 import { folderSettings } from './settings';
@@ -43,8 +45,9 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
   private current: Job | undefined;
   private pumping = false;
   private idleWaiters: (() => void)[] = [];
-  /** Warnings shown to the user (the integration tests read them). */
+  /** Warnings and errors shown to the user (the integration tests read them). */
   readonly shownWarnings: string[] = [];
+  readonly shownErrors: string[] = [];
 
   readonly onDidChangeIndex = this.changeEmitter.event;
   readonly onDidProgress = this.progressEmitter.event;
@@ -54,7 +57,16 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
   private readonly databases: FolderDatabases;
 
   constructor(private readonly log: Log) {
-    this.databases = new FolderDatabases(log, { changed: (f) => this.changeEmitter.fire(f), warn: (m) => this.warn(m) });
+    this.databases = new FolderDatabases(log, {
+      changed: (f) => this.changeEmitter.fire(f),
+      warn: (m) => this.warn(m),
+      refused: (r) => {
+        this.shownErrors.push(refusalText(r));
+        showRefusal(r);
+      },
+      // The setting that named a refused path changed: try the folder again.
+      unrefused: (f) => void this.indexAll({ folders: [f] }),
+    });
     this.disposables.push(this.databases);
   }
 
@@ -76,6 +88,14 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     return this.databases.hasIndex(folder);
   }
 
+  indexState(folder: vscode.WorkspaceFolder): IndexState {
+    return this.databases.indexState(folder);
+  }
+
+  refusal(folder: vscode.WorkspaceFolder): DatabaseRefusal | undefined {
+    return this.databases.refusal(folder);
+  }
+
   dbPath(folder: vscode.WorkspaceFolder): string {
     return this.databases.state(folder).settings.dbPath;
   }
@@ -94,6 +114,8 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
 
   /** Re-reads these relative paths of a folder (the watcher): merged into one queued batch. */
   indexPaths(folder: vscode.WorkspaceFolder, relPaths: Iterable<string>): Promise<FolderRunResult[]> {
+    // A refused database path: no batch at all until the setting changes.
+    if (this.databases.refusal(folder)) return Promise.resolve([{ folder, refused: true }]);
     const k = key(folder);
     // A full run that has not started yet will see these files anyway.
     const queuedFull = this.queue.find((j) => j.kind !== 'paths' && j.folders.some((f) => key(f) === k));
@@ -149,8 +171,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'DICOM: Indexing', cancellable: true }, (progress, token) => {
       const cancel = token.onCancellationRequested(() => job.abort.abort());
       const sub = this.onDidProgress((p) => {
-        if (p?.phase === 'read') progress.report({ message: `${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} files` });
-        else if (p?.phase === 'scan') progress.report({ message: `scanning, ${p.done.toLocaleString('en-US')} files found` });
+        if (p) progress.report({ message: progressText(p) });
       });
       return job.promise.finally(() => {
         cancel.dispose();
@@ -207,19 +228,22 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
       for (const folder of job.folders) {
         if (job.abort.signal.aborted) break;
         if (!(vscode.workspace.workspaceFolders ?? []).some((f) => key(f) === key(folder))) continue;
+        // A path known to be refused is tried again only when the user asks (a command).
+        const refusal = this.databases.refusal(folder);
+        if (refusal && !job.interactive) {
+          results.push({ folder, refused: true, error: refusal.message });
+          continue;
+        }
         const only = job.kind === 'paths' ? [...(job.paths.get(key(folder)) ?? [])] : undefined;
         const prefix = job.folders.length > 1 ? `${folder.name}: ` : '';
         let lastFraction = 0;
         results.push(
-          await this.runFolder(folder, job.kind, only, job.abort.signal, (p) => {
+          await this.runFolder(folder, job.kind, only, job.abort.signal, job.interactive, (p) => {
             this.lastProgress = p;
             this.progressEmitter.fire(p);
-            if (p.phase === 'scan') report(`${prefix}scanning, ${p.done.toLocaleString('en-US')} files found`);
-            else if (p.phase === 'read') {
-              const fraction = p.total ? p.done / p.total : 0;
-              report(`${prefix}${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} files`, Math.max(0, (fraction - lastFraction) * 100) / job.folders.length);
-              lastFraction = fraction;
-            } else report(`${prefix}saving`);
+            const fraction = progressFraction(p);
+            report(`${prefix}${progressText(p)}`, Math.max(0, (fraction - lastFraction) * 100) / job.folders.length);
+            lastFraction = Math.max(lastFraction, fraction);
           }),
         );
       }
@@ -246,6 +270,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     kind: RunKind,
     only: string[] | undefined,
     signal: AbortSignal,
+    interactive: boolean,
     onProgress: (p: RunProgress) => void,
   ): Promise<FolderRunResult> {
     const st = this.databases.state(folder);
@@ -254,7 +279,8 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     let db: IndexDatabase | undefined;
     try {
       // The core decides what the path holds (ours, damaged, not ours) and the indexer resets it for a rebuild.
-      db = await this.databases.open(st, true);
+      db = await this.databases.open(st, true, interactive);
+      if (!db && st.refusal) return { folder, refused: true, error: st.refusal.message };
       if (!db) throw new Error('the index database could not be opened');
     } catch (e) {
       this.log.error(`${folder.name}: ${errorText(e)}`);
@@ -291,6 +317,11 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
         `${folder.name}: ${kind} ${result.cancelled ? 'cancelled' : 'done'} in ${Date.now() - t0} ms: ${result.candidates} candidates, ${result.read} read ` +
           `(${c.ok} ok, ${c.partial} partial, ${c.error} error, ${c.not_dicom} not DICOM), ${result.unchanged} unchanged, ${result.removed} removed`,
       );
+      if (!result.written) {
+        // Nothing to index and no index yet: the core wrote none, so keep no empty copy either.
+        st.forget();
+        st.noDicom = true;
+      } else st.noDicom = false;
       return { folder, result };
     } catch (e) {
       if (e instanceof IndexBusyError) {
@@ -326,7 +357,8 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
         );
       }
     }
-    const failed = results.filter((r) => r.error && !r.busy);
+    // A refused path has had its own error (with the setting that named it).
+    const failed = results.filter((r) => r.error && !r.busy && !r.refused);
     if (failed.length && job.kind !== 'paths') {
       void vscode.window.showErrorMessage(`DICOM: indexing ${failed.map((r) => r.folder.name).join(', ')} failed: ${failed[0].error}`);
     }

@@ -163,6 +163,8 @@ export class IndexWatcher implements vscode.Disposable {
       const batches = [...this.pending.values()];
       this.pending.clear();
       for (const p of batches) {
+        // A refused database path: nothing is indexed there until the setting changes.
+        if (this.service.indexState(p.folder) === 'refused') continue;
         if (p.full || p.changed.size + p.deleted.size > MAX_BATCH) {
           this.log.info(`${p.folder.name}: watcher: folder added or large change: incremental run`);
           void this.service.indexAll({ folders: [p.folder] });

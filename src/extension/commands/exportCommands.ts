@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { exportCsv, exportXlsx } from '../../core/export';
+import { markExported } from '../contextKeys';
 import type { IndexService } from '../contracts';
 import { errorText, Log } from '../log';
 import { pickFolder } from './folders';
@@ -83,6 +84,7 @@ export async function exportFlow(service: IndexService, log: Log, format: Export
     return undefined;
   }
   log.info(`${format} export: ${rows} rows in ${Date.now() - t0} ms`);
+  markExported();
   if (!req.quiet) void notifyDone(target, rows, format);
   return target;
 }

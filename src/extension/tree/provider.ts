@@ -5,12 +5,15 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { IndexService } from '../contracts';
+import type { IndexService, IndexState } from '../contracts';
 import * as E from './elements';
 import type { TreeElement } from './elements';
 import { count, formatDate, formatMm, formatPersonName, NO_PATIENT_ID, NO_SERIES_UID, num, plain } from './format';
 import * as q from '../../core/treeQueries';
 import { buildTooltip } from './tooltips';
+
+/** A folder node's description (multi-root): what stands instead of its index. */
+const FOLDER_STATE: Record<IndexState, string> = { indexed: '', notIndexed: 'not indexed', noDicom: 'no DICOM files', refused: 'index path refused' };
 
 export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<TreeElement | undefined>();
@@ -94,10 +97,11 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
     let item: vscode.TreeItem;
     switch (el.kind) {
       case 'folder': {
-        item = new vscode.TreeItem(el.folder.name, this.service.hasIndex(el.folder) ? C.Expanded : C.None);
-        item.iconPath = new vscode.ThemeIcon('root-folder');
-        item.description = this.service.hasIndex(el.folder) ? '' : 'not indexed';
-        item.tooltip = this.service.dbPath(el.folder);
+        const state = this.service.indexState(el.folder);
+        item = new vscode.TreeItem(el.folder.name, state === 'indexed' ? C.Expanded : C.None);
+        item.iconPath = new vscode.ThemeIcon(state === 'refused' ? 'error' : 'root-folder');
+        item.description = FOLDER_STATE[state];
+        item.tooltip = this.service.refusal(el.folder)?.message ?? this.service.dbPath(el.folder);
         break;
       }
       case 'patient': {

@@ -10,6 +10,13 @@ export interface Stats {
   distinctSopInstances: number;
   /** SOPInstanceUIDs carried by more than one file. */
   duplicateSopInstances: number;
+  /** The extra files those duplicated SOPInstanceUIDs account for (beyond one file each). */
+  duplicateSopFiles: number;
+  /**
+   * Keys whose files disagree on an attribute of that level (e.g. two PatientNames under one
+   * PatientID): each file keeps its own values. Empty keys are not counted.
+   */
+  conflicts: { patients: number; studies: number; series: number };
   files: { total: number; ok: number; partial: number; error: number; notDicom: number };
   /** Per study (non-empty StudyInstanceUID): the number of DICOM files. */
   instancesPerStudy: { mean: number | null; min: number | null; max: number | null };

@@ -1,6 +1,7 @@
 /** Incremental indexing, cancellation, damaged databases, the lock, and the privacy switch. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { indexFolder, defaultDbPath } from '../../src/core/indexer';
 import { IndexDatabase } from '../../src/core/db/database';
@@ -84,7 +85,7 @@ describe('indexer', function () {
     const idx = await IndexDatabase.open(db);
     const name = path.basename(s.paths[1]);
     idx.db.run(`DELETE FROM instance WHERE file_id = (SELECT id FROM files WHERE name = ?)`, [name]);
-    idx.db.run(`UPDATE files SET status = 'error', error = 'cannot read (EIO)' WHERE name = ?`, [name]);
+    idx.db.run(`UPDATE files SET status = 'error', error = 'cannot read (EIO)', error_kind = 'io' WHERE name = ?`, [name]);
     idx.save();
     idx.close();
     const again = await indexFolder(root);
@@ -170,7 +171,7 @@ describe('indexer', function () {
     await assert.rejects(indexFolder(root), IndexBusyError);
     lock.release();
     // a lock left by a process that no longer exists
-    fs.writeFileSync(`${db}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: require('node:os').hostname(), started: new Date().toISOString() }));
+    fs.writeFileSync(`${db}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), started: new Date().toISOString() }));
     const r = await indexFolder(root);
     assert.equal(r.cancelled, false);
     assert.equal(fs.existsSync(`${db}.lock`), false);

@@ -40,7 +40,7 @@ function indexFolderBytes(): { file: string; bytes: Buffer }[] {
 describe('privacy: the log, and the database file without patient identity', function () {
   this.timeout(120_000);
   let api: DicomApi;
-  let uids: string[] = [];
+  const uids: string[] = [];
   const marker = `privacy suite ${Date.now()}`;
   const logSinceMarker = () => {
     const lines = api.log.recent();

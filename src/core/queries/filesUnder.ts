@@ -5,6 +5,7 @@
  * and `%` in folder names as wildcards).
  */
 import type { IndexDatabase } from '../db/database';
+import { REL_PATH_SQL } from '../db/schema';
 
 /** The relative paths (`/`-separated, as stored) of the indexed files that are `rel` or lie under the folder `rel`, sorted. */
 export function indexedFilesAtOrUnder(idx: IndexDatabase, rel: string): string[] {
@@ -13,7 +14,7 @@ export function indexedFilesAtOrUnder(idx: IndexDatabase, rel: string): string[]
   const name = rel.slice(slash + 1);
   const out: string[] = [];
   idx.each(
-    `SELECT CASE WHEN d.path = '' THEN f.name ELSE d.path || '/' || f.name END AS path FROM files f JOIN dirs d ON d.id = f.dir_id
+    `SELECT ${REL_PATH_SQL} AS path FROM files f JOIN dirs d ON d.id = f.dir_id
      WHERE (d.path = ? AND f.name = ?) OR d.path = ? OR substr(d.path, 1, ?) = ?
      ORDER BY path`,
     [dir, name, rel, rel.length + 1, `${rel}/`],

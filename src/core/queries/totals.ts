@@ -12,10 +12,10 @@ export interface IndexTotals {
 }
 
 export function indexTotals(idx: IndexDatabase): IndexTotals {
-  // patient has one row per PatientID; a patient whose files were all removed has no instance left.
+  // patient_key has one row per PatientID; one whose files were all removed has no instance left.
   const patients = idx.scalar(
-    `SELECT COUNT(*) FROM patient p WHERE p.PatientID <> ''
-       AND EXISTS (SELECT 1 FROM study st JOIN series se ON se.study_id = st.id JOIN instance i ON i.series_id = se.id WHERE st.patient_id = p.id)`,
+    `SELECT COUNT(*) FROM patient_key p WHERE p.PatientID <> ''
+       AND EXISTS (SELECT 1 FROM study_key st JOIN series_key se ON se.study_id = st.id JOIN instance i ON i.series_id = se.id WHERE st.patient_id = p.id)`,
   );
   const images = idx.scalar("SELECT COUNT(*) FROM files WHERE status IN ('ok', 'partial')");
   return { patients: Number(patients ?? 0), images: Number(images ?? 0) };

@@ -102,8 +102,12 @@ describe('data safety: refused database paths', function () {
       assert.match(last, /\.vscode\/settings\.json/);
       assert.match(last, /Nothing there was changed/);
 
-      // The tree shows a message instead of an index; the status bar says so.
-      assert.deepStrictEqual(await api.tree.getChildren(), []);
+      // The tree shows a message and a row that opens the setting instead of an index; the status bar says so.
+      const rows = await api.tree.getChildren();
+      assert.deepStrictEqual(rows.map((e) => e.kind), ['refused']);
+      const item = api.tree.getTreeItem(rows[0]);
+      assert.strictEqual(item.command?.command, 'dicom.openDatabasePathSetting');
+      assert.ok(String(item.tooltip).includes(c.refused()), String(item.tooltip));
       await waitFor('the view message', () => api.view.message?.includes(c.refused()));
       await waitFor('the status bar', () => /index path refused/.test(api.statusText));
 
@@ -145,7 +149,7 @@ describe('data safety: refused database paths', function () {
     });
     assert.ok(fs.existsSync(dbPath()));
     assert.ok(fs.existsSync(path.join(dir, '.dicom', '.gitignore')));
-    assert.strictEqual(api.view.message, undefined);
+    await waitFor('the message to show the totals, no refusal', () => api.view.message === '1 patient · 3 images');
     await waitFor('the status bar to count the images', () => /DICOM: 3 images/.test(api.statusText));
     // The things it refused are still as they were.
     assert.strictEqual(fs.readFileSync(path.join(dir, 'results', 'keep.txt'), 'utf8'), 'the user\'s own file\n');

@@ -138,6 +138,8 @@ describe('DICOM Index tree: totals, groups without keys, dates', function () {
     assert.ok(stats);
     assert.deepStrictEqual([stats.patients, stats.instances], [2, 10]);
     await waitFor('the totals line', () => api.view.description === '2 patients · 10 images');
+    // A view alone in its container shows no description: the message says it too.
+    assert.strictEqual(api.view.message, '2 patients · 10 images');
   });
 
   it('files without a PatientID are one "(no Patient ID)" node after the patients, with no name, grouping their studies', async () => {

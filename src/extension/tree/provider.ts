@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { IndexService, IndexState } from '../contracts';
+import { OPEN_SETTING_COMMAND, refusalText } from '../databasePathSetting';
 import * as E from './elements';
 import type { TreeElement } from './elements';
 import { count, formatDate, formatMm, formatPersonName, NO_PATIENT_ID, NO_SERIES_UID, num, plain } from './format';
@@ -45,8 +46,8 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (!el) {
       if (!this.grouped) return folders.length ? this.folderChildren(folders[0], undefined) : [];
-      // Multi-root: a node per folder, unless nothing is indexed at all (then the welcome view shows).
-      if (!folders.some((f) => this.service.hasIndex(f))) return [];
+      // Multi-root: a node per folder, unless nothing is indexed or refused (then the welcome view shows).
+      if (!folders.some((f) => this.service.hasIndex(f) || this.service.refusal(f))) return [];
       return folders.map(E.folderNode);
     }
     switch (el.kind) {
@@ -75,6 +76,8 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
 
   /** Problems first (reachable without scrolling past every patient), the patients, then the files without a PatientID. */
   private async folderChildren(folder: vscode.WorkspaceFolder, anchor: E.Anchor): Promise<TreeElement[]> {
+    const refusal = this.service.refusal(folder);
+    if (refusal) return [E.refusedNode(folder, anchor, refusal)];
     return (
       (await this.service.withDatabase(folder, (idx) => {
         const out: TreeElement[] = [];
@@ -98,7 +101,7 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
     switch (el.kind) {
       case 'folder': {
         const state = this.service.indexState(el.folder);
-        item = new vscode.TreeItem(el.folder.name, state === 'indexed' ? C.Expanded : C.None);
+        item = new vscode.TreeItem(el.folder.name, state === 'indexed' || state === 'refused' ? C.Expanded : C.None);
         item.iconPath = new vscode.ThemeIcon(state === 'refused' ? 'error' : 'root-folder');
         item.description = FOLDER_STATE[state];
         item.tooltip = this.service.refusal(el.folder)?.message ?? this.service.dbPath(el.folder);
@@ -117,7 +120,8 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
         const name = plain(formatPersonName(el.row.PatientName));
         const label = name && name !== id ? `${name} (${id})` : id;
         item = new vscode.TreeItem(label, C.Collapsed);
-        item.description = count(el.row.studies, 'study', 'studies');
+        // The label shows the first file's name; say when its files carry others.
+        item.description = [count(el.row.studies, 'study', 'studies'), el.row.names > 1 ? count(el.row.names, 'name') : ''].filter(Boolean).join(' · ');
         item.iconPath = new vscode.ThemeIcon('person');
         break;
       }
@@ -166,6 +170,14 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
           r.status === 'not_dicom'
             ? { command: 'vscode.open', title: 'Open', arguments: [E.fileOf(el)] }
             : { command: 'dicom.showTags', title: 'Show Tags', arguments: [el] };
+        break;
+      }
+      case 'refused': {
+        item = new vscode.TreeItem('Index database path refused', C.None);
+        item.description = 'open the setting that names it';
+        item.iconPath = new vscode.ThemeIcon('error');
+        item.tooltip = refusalText(el.refusal);
+        item.command = { command: OPEN_SETTING_COMMAND, title: 'Open Settings File', arguments: [el.folder.uri] };
         break;
       }
       case 'more': {

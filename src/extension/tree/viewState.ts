@@ -1,7 +1,8 @@
 /**
- * What the DICOM view shows around its tree: the totals line as its description ("10 patients ·
- * 1,292 images"), the problem files as its badge, and a message above the tree for a refused
- * database path or the progress of an index run.
+ * What the DICOM view shows around its tree: the totals line ("10 patients · 1,292 images") as its
+ * description and as the first line of its message (VS Code shows no description for a view alone
+ * in its container: the title reads "DICOM: Index"), the problem files as its badge, and in the
+ * message a refused database path and the progress of an index run.
  */
 import * as vscode from 'vscode';
 import { progressText } from '../../core/progressText';
@@ -15,10 +16,12 @@ export function trackViewState(service: IndexService, view: vscode.TreeView<Tree
   let lastMessage = 0;
   let progress: RunProgress | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let totals: string | undefined;
 
   const refusals = () => (vscode.workspace.workspaceFolders ?? []).map((f) => service.refusal(f)).filter((r) => r !== undefined);
   const showMessage = () => {
     const lines = refusals().map((r) => `${r.folder.name}: ${r.message}`);
+    if (totals) lines.unshift(totals);
     if (progress) lines.push(`Indexing ${progress.folder.name}: ${progressText(progress)}`);
     view.message = lines.length ? lines.join('\n') : undefined;
   };
@@ -37,7 +40,8 @@ export function trackViewState(service: IndexService, view: vscode.TreeView<Tree
       images += n.images;
     }
     view.badge = problems ? { value: problems, tooltip: `${count(problems, 'file')} with problems (see Problems)` } : undefined;
-    view.description = indexed ? `${count(patients, 'patient')} · ${count(images, 'image')}` : undefined;
+    totals = indexed ? `${count(patients, 'patient')} · ${count(images, 'image')}` : undefined;
+    view.description = totals;
     showMessage();
   };
   const schedule = () => {

@@ -371,8 +371,15 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
       );
     } else if (done.length) {
       const problems = done.reduce((n, r) => n + r.result!.counts.error + r.result!.counts.not_dicom + r.result!.counts.partial, 0);
+      const read = done.reduce((n, r) => n + r.result!.read, 0);
+      const unchanged = done.reduce((n, r) => n + r.result!.unchanged, 0);
       const secs = (Math.max(...done.map((r) => r.result!.durationMs)) / 1000).toFixed(1);
-      vscode.window.setStatusBarMessage(`DICOM: ${files.toLocaleString('en-US')} files read in ${secs} s${problems ? `, ${problems} with problems` : ''}`, 8000);
+      const message = done.every((r) => !r.result!.written)
+        ? 'DICOM: no DICOM files found'
+        : read === 0 && !done.some((r) => r.result!.removed)
+          ? `DICOM: up to date: ${unchanged.toLocaleString('en-US')} files unchanged`
+          : `DICOM: ${files.toLocaleString('en-US')} files read in ${secs} s${problems ? `, ${problems} with problems` : ''}`;
+      vscode.window.setStatusBarMessage(message, 8000);
     }
   }
 

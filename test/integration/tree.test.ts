@@ -55,14 +55,14 @@ describe('DICOM Index tree', function () {
   });
 
   let study: TreeElement;
-  it('studies by date with "N series"; series by SeriesNumber labelled "CT 2 · N images · thickness", the description after', async () => {
+  it('studies by date with "N series"; series by SeriesNumber labelled "CT · N images · thickness", number and description after', async () => {
     const studies = await api.tree.getChildren(patients[0]);
     assert.deepStrictEqual(studies.map((s) => label(api, s)), ['2000-01-01 · CT CHEST WO CONTRAST', '2021-03-05 · FOLLOW UP']);
     assert.deepStrictEqual(studies.map((s) => description(api, s)), ['1 series', '2 series']);
     study = studies[1];
     const series = await api.tree.getChildren(study);
-    assert.deepStrictEqual(series.map((s) => label(api, s)), ['CT 2 · 5 images · 1.25 mm', 'CT 10 · 2 images · 5 mm']);
-    assert.deepStrictEqual(series.map((s) => description(api, s)), ['TWO', 'TEN']);
+    assert.deepStrictEqual(series.map((s) => label(api, s)), ['CT · 5 images · 1.25 mm', 'CT · 2 images · 5 mm']);
+    assert.deepStrictEqual(series.map((s) => description(api, s)), ['#2 · TWO', '#10 · TEN']);
   });
 
   it('instances by InstanceNumber, then name; clicking one shows its tags', async () => {
@@ -164,7 +164,7 @@ describe('DICOM Index tree: totals, groups without keys, dates', function () {
     for (const st of studies) for (const se of await api.tree.getChildren(st)) rows.push([label(api, se), description(api, se)]);
     assert.deepStrictEqual(rows.sort(), [
       ['(no Series UID) · 2 images · 3 mm', ''],
-      ['CT 2 · 3 images · 1 mm', 'SERIES 1MM'],
+      ['CT · 3 images · 1 mm', '#2 · SERIES 1MM'],
     ]);
   });
 

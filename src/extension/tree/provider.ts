@@ -134,14 +134,13 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
         break;
       }
       case 'series': {
-        // What matters first, visible at the default sidebar width: "CT 3 · 133 images · 1.25 mm".
+        // What matters first, visible at the default sidebar width: "CT · 133 images · 1.25 mm"; the
+        // series number (LIDC's have 7 digits) and description after it, where the row may cut them.
         const r = el.row;
-        const head = r.SeriesInstanceUID
-          ? [plain(r.Modality) || 'Series', r.SeriesNumber !== null ? String(r.SeriesNumber) : ''].filter(Boolean).join(' ')
-          : NO_SERIES_UID;
+        const head = r.SeriesInstanceUID ? plain(r.Modality) || 'Series' : NO_SERIES_UID;
         item = new vscode.TreeItem([head, count(r.images, 'image'), formatMm(r.thicknessMin, r.thicknessMax)].filter(Boolean).join(' · '), C.Collapsed);
-        // Files without a SeriesInstanceUID are not one series: no description of one of them.
-        item.description = r.SeriesInstanceUID ? plain(r.SeriesDescription) : '';
+        // Files without a SeriesInstanceUID are not one series: no number or description of one of them.
+        item.description = r.SeriesInstanceUID ? [r.SeriesNumber !== null ? `#${r.SeriesNumber}` : '', plain(r.SeriesDescription)].filter(Boolean).join(' · ') : '';
         item.iconPath = new vscode.ThemeIcon(r.SeriesInstanceUID ? 'layers' : 'question');
         break;
       }

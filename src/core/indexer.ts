@@ -7,11 +7,12 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_LIMITS, ReadLimits } from './dicom/readHeader';
+import { DEFAULT_LIMITS, ReadLimits } from './dicom/header/types';
 import { ChunkReader } from './read/chunkReader';
 import { IndexDatabase } from './db/database';
 import { classifyDatabasePath, defaultDbPath, ensureDefaultFolder, removeDefaultFolderIfUnused } from './db/dbPath';
-import { FileRecord, IndexWriter, KnownFile } from './db/writer';
+import { IndexWriter } from './db/writer';
+import type { FileRecord, KnownFile } from './records';
 import { acquireLock } from './lock';
 import { Candidate, scanFolder } from './scan/scanner';
 import { statCandidates } from './scan/statPaths';

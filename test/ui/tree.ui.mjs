@@ -3,12 +3,14 @@
 // driven as a user would: open a folder holding a small LIDC-like sample, open the DICOM view (its
 // welcome view offers "Index Workspace"), F1 → "DICOM: Index Workspace", wait for the patient rows,
 // expand a patient, its study and a series, hover an instance row and read its tooltip (the tag table,
-// with SOPInstanceUID), check the status bar. Then a folder without DICOM files (the "no DICOM files"
-// welcome, no index), a folder whose .vscode/settings.json names a folder as the database (the error
-// with its button, the refused welcome, nothing written), and the real corpus (../shared/corpus/real,
-// copied): the totals line, Problems first, the series labels, in the light and the dark theme.
+// with SOPInstanceUID), check the status bar and the walkthrough's ticks. Then a folder without DICOM
+// files (the "no DICOM files" welcome, no index), a folder whose .vscode/settings.json names a folder
+// as the database (the error with its button, the message and a row instead of the index, nothing
+// written), and the real corpus (../shared/corpus/real, copied): the totals line, Problems first, the
+// series labels, in the light and the dark theme.
 // Screenshots: test-results/tree-welcome.png, tree.png, tooltip.png, tooltip-series.png,
-// tooltip-escaped.png, tree-empty.png, tree-refused.png, tree-real-light.png, tree-real-dark.png.
+// tooltip-escaped.png, tree-walkthrough.png, tree-empty.png, tree-refused.png, tree-real-light.png,
+// tree-real-dark.png.
 //
 //   npx tsc -p . && node scripts/build.mjs && node test/ui/tree.ui.mjs [--keep] [--headed]
 //
@@ -20,7 +22,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, startCodeServer } from '../harness/codeServer.mjs';
 import { launchChromium, openWorkbench } from '../harness/browser.mjs';
-import { hoverAndReadTooltip, runCommand, screenshot, viewPane, waitForTreeRows, waitForWorkbench } from '../harness/workbench.mjs';
+import { answerSaveDialog, hoverAndReadTooltip, runCommand, screenshot, viewPane, waitForNotification, waitForTreeRows, waitForWorkbench } from '../harness/workbench.mjs';
 import { createChecks } from '../harness/checks.mjs';
 import { tearDown } from '../harness/teardown.mjs';
 
@@ -125,6 +127,21 @@ try {
     await screenshot(page, 'tree-welcome.png');
   });
 
+  // The walkthrough service listens for completion events once it exists (a first-run window opens
+  // the welcome page, which makes it): open the walkthrough before doing its steps.
+  const step = (id) => page.locator(`button.getting-started-step[data-step-id$="${id}"]`).first();
+  const ticked = (id) => page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-checked') === 'true', `button.getting-started-step[data-step-id$="${id}"]`, { timeout: 15_000 });
+  const showWalkthrough = () => page.locator('.tab', { hasText: 'Walkthrough' }).first().click();
+  await check('the walkthrough "Get Started with DICOM" opens with its steps not done yet', async () => {
+    await runCommand(page, 'Welcome: Open Walkthrough...');
+    const input = page.locator('.quick-input-widget .quick-input-box input').first();
+    await input.fill('Get Started with DICOM');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Get Started with DICOM' }).first().waitFor({ timeout: 15_000 });
+    await input.press('Enter');
+    await step('index').waitFor({ state: 'attached', timeout: 30_000 });
+    for (const id of ['index', 'summary', 'export']) assert((await step(id).getAttribute('aria-checked')) === 'false', `the "${id}" step is not ticked yet`);
+  });
+
   await check('F1 → "DICOM: Index Workspace" fills the tree with the patients', async () => {
     await runCommand(page, 'DICOM: Index Workspace');
     const rows = await waitForTreeRows(page, VIEW, { minRows: 3, timeout: 60_000 });
@@ -215,6 +232,26 @@ try {
   await check('the status bar counts the images', async () => {
     const item = page.locator('.statusbar-item', { hasText: `DICOM: ${totalFiles} images` }).first();
     await item.waitFor({ state: 'visible', timeout: 20_000 });
+  });
+
+  await check('the walkthrough ticks its steps as they are done: indexed, the view opened, exported', async () => {
+    await showWalkthrough();
+    await ticked('index');
+    assert((await step('export').getAttribute('aria-checked')) === 'false', 'the "export" step is not ticked before an export');
+    // Open the view again (hide the side bar, click the DICOM icon).
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+    await page.locator('.activitybar .action-item a[aria-label^="DICOM"], .activitybar .action-item[aria-label^="DICOM"]').first().click();
+    await viewPane(page, VIEW);
+    await showWalkthrough();
+    await ticked('browse');
+    await runCommand(page, 'DICOM: Export Metadata to CSV…');
+    await answerSaveDialog(page, path.join(runDir, 'walkthrough-export.csv'));
+    await waitForNotification(page, /exported \d+ files/, { timeout: 60_000 });
+    await showWalkthrough();
+    await ticked('export');
+    assert(existsSync(path.join(runDir, 'walkthrough-export.csv')), 'the export was written');
+    await page.mouse.move(5, 600);
+    await screenshot(page, 'tree-walkthrough.png');
   });
 
   // ---- a folder without DICOM files: the "no DICOM files" welcome, and no index written ------------

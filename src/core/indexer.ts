@@ -105,7 +105,7 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
     try {
       found = await findCandidates(root, dbPath, opts);
       if (fresh && found.candidates && !opened) {
-        await reader.readAll(found.candidates, (rec) => preRead.push(rec), opts.signal, () => undefined, FILES_PER_CHUNK, () => opened);
+        await reader.readAll(found.candidates, (rec) => preRead.push(rec), { signal: opts.signal, afterChunk: () => undefined, chunkSize: FILES_PER_CHUNK, stop: () => opened });
       }
     } catch (e) {
       // The database is opening meanwhile: let it finish (it may be moving a damaged file aside) and close it.
@@ -307,7 +307,7 @@ async function readChanged(ctx: RunContext, plan: Plan): Promise<ReadOutcome> {
     accept(preRead[i]);
     if (i % FILES_PER_CHUNK === FILES_PER_CHUNK - 1) afterChunk();
   }
-  await reader.readAll(plan.toRead.slice(preRead.length), accept, opts.signal, afterChunk, FILES_PER_CHUNK);
+  await reader.readAll(plan.toRead.slice(preRead.length), accept, { signal: opts.signal, afterChunk, chunkSize: FILES_PER_CHUNK });
   writer.commit();
   writer.invalidateStatements();
   const cancelled = !!opts.signal?.aborted;

@@ -50,12 +50,13 @@ describe('chunk reader', function () {
             seen.push(rec);
             maxFds = Math.max(maxFds, openFds() ?? 0);
           },
-          undefined,
-          () => {
-            assert.equal(seen.length % 8, 0, 'the hook comes right after a whole chunk');
-            commits++;
+          {
+            afterChunk: () => {
+              assert.equal(seen.length % 8, 0, 'the hook comes right after a whole chunk');
+              commits++;
+            },
+            chunkSize: 8,
           },
-          8,
         );
         assert.deepEqual(seen.map((r) => r.relPath).sort(), candidates.map((c) => c.relPath).sort());
         assert.equal(commits, Math.floor(61 / 8));

@@ -95,9 +95,7 @@ async function checkRecords(root: string): Promise<{ problems: string[]; records
         records++;
         problems.push(...reasonProblems(`${rec.relPath} (${ioMode} record)`, rec.status, rec.error, rec.errorKind, tagValues(rec.values)));
       },
-      undefined,
-      () => undefined,
-      64,
+      { afterChunk: () => undefined, chunkSize: 64 },
     );
   }
   return { problems, records };

@@ -14,6 +14,15 @@ import { Candidate, resolveRel } from '../scan/scanner';
 
 export type IoMode = 'adaptive' | 'sync' | 'async';
 
+export interface ReadAllOptions {
+  signal?: AbortSignal;
+  /** Called after every `chunkSize` records (the indexer commits there). */
+  afterChunk: () => void;
+  chunkSize: number;
+  /** Stop starting reads once this says so (reads under way finish): the files taken are a prefix. */
+  stop?: () => boolean;
+}
+
 export interface ChunkReaderOptions {
   root: string;
   limits: ReadLimits;
@@ -51,15 +60,8 @@ export class ChunkReader {
    * Asynchronous reads stay in flight from one chunk to the next: no pipeline drain at each
    * boundary, where a cold disk would leave the parser idle.
    */
-  async readAll(
-    files: Candidate[],
-    onRecord: (rec: FileRecord) => void,
-    signal: AbortSignal | undefined,
-    afterChunk: () => void,
-    chunkSize: number,
-    /** Stop starting reads once this says so (reads under way finish): the files taken are a prefix. */
-    stop?: () => boolean,
-  ): Promise<number> {
+  async readAll(files: Candidate[], onRecord: (rec: FileRecord) => void, opts: ReadAllOptions): Promise<number> {
+    const { signal, afterChunk, chunkSize, stop } = opts;
     let delivered = 0;
     const deliver = (rec: FileRecord) => {
       onRecord(rec);

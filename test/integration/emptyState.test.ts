@@ -54,7 +54,7 @@ describe('empty state and the walkthrough', function () {
     const steps: { id: string; completionEvents?: string[] }[] = pkg.contributes.walkthroughs[0].steps;
     const events = Object.fromEntries(steps.map((s) => [s.id, s.completionEvents ?? []]));
     assert.ok(steps.every((s) => (s.completionEvents ?? []).length > 0), 'every step has a completion event');
-    assert.deepStrictEqual(events.index, ['onContext:dicom.index.hasIndex']);
+    assert.deepStrictEqual(events.index, ['onCommand:dicom.indexWorkspace', 'onContext:dicom.index.hasIndex']);
     assert.deepStrictEqual(events.export, ['onContext:dicom.index.exported']);
     assert.ok(events.browse.includes('onView:dicom.index'));
     assert.ok(events.summary.includes('onCommand:dicom.showSummary'));

@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_LIMITS, ReadLimits } from './dicom/header/types';
 import { ChunkReader } from './read/chunkReader';
-import { IndexDatabase } from './db/database';
-import { classifyDatabasePath, defaultDbPath, ensureDefaultFolder, removeDefaultFolderIfUnused } from './db/dbPath';
+import { assertOurs, IndexDatabase } from './db/database';
+import { defaultDbPath, ensureDefaultFolder, removeDefaultFolderIfUnused } from './db/dbPath';
 import { IndexWriter } from './db/writer';
 import type { FileRecord, KnownFile } from './records';
 import { acquireLock } from './lock';
@@ -80,7 +80,7 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
   const dbPath = path.resolve(opts.dbPath ?? defaultDbPath(root));
   const log = opts.log ?? (() => undefined);
   // Refuse a path that is not ours before anything is written (the lock file included).
-  classifyDatabasePath(dbPath, root);
+  await assertOurs(dbPath, root);
   const createdDir = ensureDefaultFolder(dbPath, root, { gitignore: false });
   const lock = acquireLock(dbPath);
   try {

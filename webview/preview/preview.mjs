@@ -126,7 +126,7 @@ try {
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
       await page.setContent(pageHtml(theme));
-      await page.evaluate((s) => window.postMessage({ v: 1, type: 'state', state: s }, '*'), state);
+      await page.evaluate((s) => window.postMessage({ v: 2, type: 'state', state: s }, '*'), state);
       await page.waitForSelector('canvas');
       await page.waitForTimeout(300);
       const file = path.join(opts.out, `preview-${name}-${width}.png`);

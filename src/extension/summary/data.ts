@@ -5,14 +5,15 @@
 import type { IndexDatabase } from '../../core/db/database';
 import { computeStats } from '../../core/stats';
 import type { SeriesRow, StatsData } from '../../shared/messages';
+import { mergeSeriesRows } from './mergeSeries';
 
 /** At most this many series rows are sent to the webview (LIDC has ~1,300). */
 export const MAX_SERIES_ROWS = 5000;
 
-// Compile-time check that the shared shape stays in step with the core's.
-
 export interface SeriesQueryResult {
+  /** One per distinct non-empty SeriesInstanceUID, and groups of files without one (`uid` ''). */
   rows: SeriesRow[];
+  /** Rows of the whole table (more than `rows.length` when capped). */
   total: number;
 }
 
@@ -52,10 +53,12 @@ export function querySeries(idx: IndexDatabase, limit = MAX_SERIES_ROWS): Series
     [limit],
   );
   const split = (s: string | null) => (s ? s.split(SEP) : []);
-  const rows = raw.map(
+  const sortSize = (a: string, b: string) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b);
+  const parts = raw.map(
     (r): SeriesRow => ({
       uid: r.uid ?? '',
       patient: r.patientName || r.patientId || '',
+      patientName: r.patientName ?? '',
       patientId: r.patientId ?? '',
       studyDate: r.studyDate ?? '',
       modality: r.modality ?? '',
@@ -67,10 +70,14 @@ export function querySeries(idx: IndexDatabase, limit = MAX_SERIES_ROWS): Series
         .filter((x) => Number.isFinite(x))
         .sort((a, b) => a - b),
       pixelSpacing: split(r.spacing).sort(),
-      size: split(r.size).sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b)),
+      size: split(r.size).sort(sortSize),
+      conflicts: [],
     }),
   );
-  return { rows, total };
+  const rows = mergeSeriesRows(parts, sortSize);
+  // Uncapped, the merged rows are the table; capped, the count query's total (which counts a UID
+  // once per study row it is under) is what there is.
+  return { rows, total: raw.length < limit ? rows.length : total };
 }
 
 export interface SummaryData {

@@ -21,7 +21,12 @@ export interface PersistedState {
   /** Table view state. */
   sort?: { column: SeriesColumn; descending: boolean };
   filter?: string;
+  /** The chart bar the table is filtered to (the filter chip). */
+  facet?: SeriesFacet;
 }
+
+/** A filter of the series table chosen on a chart: one slice thickness (mm) or one modality. */
+export type SeriesFacet = { kind: 'thickness'; value: number } | { kind: 'modality'; value: string };
 
 /** The statistics the panel shows: exactly the core's (one definition, in src/shared/stats.ts). */
 export type StatsData = Stats;
@@ -55,7 +60,7 @@ export interface SeriesRow {
   conflicts: string[];
 }
 
-export type SeriesColumn = 'patient' | 'studyDate' | 'modality' | 'description' | 'images' | 'thickness' | 'pixelSpacing' | 'size';
+export type SeriesColumn = 'patient' | 'patientId' | 'studyDate' | 'modality' | 'description' | 'images' | 'thickness' | 'pixelSpacing' | 'size';
 
 export interface FolderInfo {
   /** URI string: the key. */
@@ -70,7 +75,7 @@ export interface SummaryState {
   /** Null when the folder has no index yet. */
   stats: StatsData | null;
   series: SeriesRow[];
-  /** Series in the index; `series.length` is smaller when the list was capped. */
+  /** Rows of the whole series table (one per Series UID, and groups without one); `series.length` is smaller when the list was capped. */
   seriesTotal: number;
   indexing: boolean;
   /** When this state was computed (ISO). */

@@ -7,6 +7,8 @@ const n = (x: number) => x.toLocaleString('en-US');
 const fmt = (x: number | null, digits = 2) => (x == null ? '–' : Number.isInteger(x) ? String(x) : x.toFixed(digits));
 
 export function formatIndexSummary(r: IndexResult): string {
+  if (!r.written) return `No DICOM files found under ${r.root} (no .dcm file, no file with a DICM marker): no index written.`;
+  if (!r.cancelled && r.read === 0 && r.removed === 0) return `Up to date: ${n(r.unchanged)} file${r.unchanged === 1 ? '' : 's'} unchanged (${(r.durationMs / 1000).toFixed(1)} s). Index: ${r.dbPath}`;
   const dicom = r.counts.ok + r.counts.partial;
   const parts = [
     `${r.cancelled ? 'Interrupted after' : 'Indexed'} ${n(r.read)} file${r.read === 1 ? '' : 's'} in ${(r.durationMs / 1000).toFixed(1)} s`,

@@ -10,35 +10,40 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { indexFolder, defaultDbPath, IndexProgress } from '../core/indexer';
-import { IndexDatabase, DatabaseUnusableError } from '../core/db/database';
+import { IndexDatabase, DatabaseUnusableError, DatabaseRefusedError } from '../core/db/database';
+import { ExportRefusedError } from '../core/export/target';
+import { progressText } from '../core/progressText';
+import { version as VERSION } from '../../package.json';
 import { computeStats } from '../core/stats';
 import { readFileTags } from '../core/tags';
 import { IndexBusyError } from '../core/lock';
 import { tuneProcessForIndexing } from '../core/runtime';
 import { formatStatsTable, formatTagsTable, formatIndexSummary } from './format';
 
-const VERSION = '0.1.0';
-
 const USAGE = `dicom-index ${VERSION}: index a folder of DICOM files into SQLite
 
 Usage:
   dicom-index index <folder> [--db FILE] [--pixel-stats] [--include GLOB]... [--exclude GLOB]...
                              [--no-sniff] [--rebuild] [--no-patient-identity] [--json]
-  dicom-index stats <db> [--json]
-  dicom-index export <db> --csv FILE
-  dicom-index export <db> --xlsx FILE
+  dicom-index stats <db | folder> [--json]
+  dicom-index export <db | folder> --csv FILE
+  dicom-index export <db | folder> --xlsx FILE
   dicom-index tags <file> [--json]
 
 index    Index (incrementally) the .dcm files under <folder>, and extension-less files that
          carry the DICM marker (unless --no-sniff). Default database: <folder>/.dicom/index.sqlite.
          --pixel-stats reads the pixel data for a mean of the stored values (slow: every byte).
          --no-patient-identity stores no PatientName/BirthDate and a salted hash of PatientID.
-stats    Summary statistics of an index (a table, or JSON with --json).
+         --db must be a new file in an existing folder or an index this tool wrote; anything
+         else (a folder, another program's file) is refused and left as it is.
+stats    Summary statistics of an index (a table, or JSON with --json). Given the data folder,
+         its default index (<folder>/.dicom/index.sqlite).
 export   Every indexed file as CSV, or an Excel workbook (Instances, Series, Studies, Summary, Problems).
 tags     Every element of one file's header.
 
-Exit status: 0 when the run completed (unreadable files are counted, not fatal), 1 on an error,
-2 on a bad argument, 130 when interrupted (the index is saved and consistent).`;
+Exit status: 0 when the run completed (unreadable files are counted, not fatal); 1 on a failure
+while running (tags: the file is not DICOM); 2 on a bad argument (a missing file or folder, a
+refused database or export path); 130 when interrupted (the index is saved and consistent).`;
 
 class UsageError extends Error {}
 
@@ -68,6 +73,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith?.('ERR_PARSE_ARGS')) {
       process.stderr.write(`dicom-index: ${(e as Error).message}\nRun 'dicom-index --help' for usage.\n`);
+      return 2;
+    }
+    if (e instanceof DatabaseRefusedError || e instanceof ExportRefusedError) {
+      process.stderr.write(`dicom-index: ${e.message}\n`);
       return 2;
     }
     if (e instanceof IndexBusyError) {
@@ -105,7 +114,9 @@ async function cmdIndex(args: string[]): Promise<number> {
   try {
     st = fs.statSync(root);
   } catch (e) {
-    throw new Error(`cannot read folder ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`the folder ${root} does not exist`);
+    throw new Error(`cannot read folder ${root}: ${code ?? (e as Error).message}`);
   }
   if (!st.isDirectory()) throw new UsageError(`${root} is not a folder`);
   try {
@@ -122,7 +133,7 @@ async function cmdIndex(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const tty = process.stderr.isTTY && !values.quiet;
-  const progress = tty ? (p: IndexProgress) => process.stderr.write(`\r\x1b[K${progressLine(p)}`) : undefined;
+  const progress = tty ? (p: IndexProgress) => process.stderr.write(`\r\x1b[K${progressText(p)}`) : undefined;
   try {
     const result = await indexFolder(root, {
       dbPath: values.db ? path.resolve(values.db as string) : defaultDbPath(root),
@@ -145,16 +156,21 @@ async function cmdIndex(args: string[]): Promise<number> {
   }
 }
 
-function progressLine(p: IndexProgress): string {
-  if (p.phase === 'scan') return `scanning: ${p.done.toLocaleString('en-US')} candidate files`;
-  if (p.phase === 'save') return 'saving the index…';
-  const pct = p.total ? Math.floor((100 * p.done) / p.total) : 100;
-  return `reading headers: ${p.done.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')} (${pct}%)`;
-}
 
-async function openExisting(file: string): Promise<IndexDatabase> {
-  const abs = path.resolve(file);
-  if (!fs.existsSync(abs)) throw new Error(`no index database at ${abs} (run 'dicom-index index <folder>' first)`);
+/** An index given as its file or as the data folder (then its default index). */
+async function openExisting(given: string): Promise<IndexDatabase> {
+  let abs = path.resolve(given);
+  let isFolder = false;
+  try {
+    isFolder = fs.statSync(abs).isDirectory();
+  } catch {
+    throw new UsageError(`${abs} does not exist (give an index database, or a folder indexed with 'dicom-index index <folder>')`);
+  }
+  if (isFolder) {
+    const inFolder = defaultDbPath(abs);
+    if (!fs.existsSync(inFolder)) throw new UsageError(`${abs} is a folder without an index: looked for ${inFolder} (run 'dicom-index index ${given}' first, or give the database file)`);
+    abs = inFolder;
+  }
   try {
     return await IndexDatabase.open(abs, { readOnly: true });
   } catch (e) {
@@ -169,6 +185,7 @@ async function cmdStats(args: string[]): Promise<number> {
   try {
     const stats = computeStats(idx);
     process.stdout.write((values.json ? JSON.stringify(stats) : formatStatsTable(stats)) + '\n');
+    if (!values.json && stats.incomplete) process.stderr.write("note: the last index run did not finish (it was interrupted); run 'dicom-index index' again to complete it.\n");
     return 0;
   } finally {
     idx.close();
@@ -195,7 +212,19 @@ async function cmdExport(args: string[]): Promise<number> {
 async function cmdTags(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'boolean' }, full: { type: 'boolean' } });
   const file = path.resolve(onePositional(positionals, 'file'));
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new UsageError(`the file ${file} does not exist`);
+  }
+  if (st.isDirectory()) throw new UsageError(`${file} is a folder; give one file`);
   const tags = await readFileTags(file, values.full ? { maxValueLength: 10_000 } : undefined);
+  if (tags.status === 'not_dicom' || tags.status === 'error') {
+    if (values.json) process.stdout.write(JSON.stringify(tags) + '\n');
+    process.stderr.write(`dicom-index: ${file} ${tags.status === 'not_dicom' ? 'is not a DICOM file' : 'could not be read as DICOM'}${tags.error ? ` (${tags.error})` : ''}\n`);
+    return 1;
+  }
   if (values.json) {
     process.stdout.write(JSON.stringify(tags) + '\n');
   } else {

@@ -8,7 +8,6 @@ import * as path from 'node:path';
 
 function tempBeside(file: string): string {
   const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
   return path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
 }
 

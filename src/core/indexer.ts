@@ -10,13 +10,14 @@ import * as path from 'node:path';
 import { DEFAULT_LIMITS, ReadLimits } from './dicom/readHeader';
 import { ChunkReader } from './read/chunkReader';
 import { IndexDatabase } from './db/database';
+import { classifyDatabasePath, defaultDbPath, ensureDefaultFolder, removeDefaultFolderIfUnused } from './db/dbPath';
 import { FileRecord, IndexWriter } from './db/writer';
 import { acquireLock } from './lock';
 import { Candidate, scanFolder } from './scan/scanner';
 import { statCandidates } from './scan/statPaths';
 import type { FieldValues } from './dicom/fields';
 
-export const DEFAULT_DB_RELATIVE = '.dicom/index.sqlite';
+export { DEFAULT_DB_RELATIVE, defaultDbPath } from './db/dbPath';
 
 export interface IndexOptions {
   /** Database file; default `<root>/.dicom/index.sqlite`. */
@@ -68,10 +69,8 @@ export interface IndexResult {
   counts: { ok: number; partial: number; error: number; not_dicom: number };
   warnings: string[];
   durationMs: number;
-}
-
-export function defaultDbPath(root: string): string {
-  return path.join(root, DEFAULT_DB_RELATIVE);
+  /** False when the run wrote no index: no candidate file and no index yet (nothing to record). */
+  written: boolean;
 }
 
 export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Promise<IndexResult> {
@@ -79,7 +78,9 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
   const root = path.resolve(rootIn);
   const dbPath = path.resolve(opts.dbPath ?? defaultDbPath(root));
   const log = opts.log ?? (() => undefined);
-  fs.mkdirSync(path.dirname(dbPath), { recursive: true });
+  // Refuse a path that is not ours before anything is written (the lock file included).
+  classifyDatabasePath(dbPath, root);
+  const createdDir = ensureDefaultFolder(dbPath, root);
   const lock = acquireLock(dbPath);
   try {
     // One reader for the run: it learns the best way to read as it goes.
@@ -92,7 +93,7 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
     // for a new database (nothing known yet), while the first files are read.
     const fresh = !!opts.rebuild || !fs.existsSync(dbPath);
     let opened = false;
-    const opening = IndexDatabase.open(dbPath, { rebuild: opts.rebuild, gitignore: dbPath === defaultDbPath(root) });
+    const opening = IndexDatabase.open(dbPath, { rebuild: opts.rebuild, dataRoot: root });
     opening.then(
       () => (opened = true),
       () => (opened = true), // awaited below; no unhandled rejection meanwhile
@@ -122,6 +123,8 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
     }
   } finally {
     lock.release();
+    // A folder with nothing to index gets no index: the default folder made for it goes again.
+    if (createdDir && !fs.existsSync(dbPath)) removeDefaultFolderIfUnused(path.dirname(dbPath));
   }
 }
 
@@ -265,7 +268,10 @@ async function run(
   // 4. Save.
   const tSave = Date.now();
   idx.setMeta('incomplete', cancelled ? 'true' : 'false');
-  if (done > 0 || toForget.length > 0 || idx.isDirty) {
+  const nothingToRecord = candidates.length === 0 && known.size === 0 && !fs.existsSync(dbPath);
+  if (nothingToRecord) {
+    log('no candidate files and no index yet: no index written');
+  } else if (done > 0 || toForget.length > 0 || idx.isDirty) {
     idx.setMeta('last_indexed', new Date().toISOString());
     report({ phase: 'save', done, total: toRead.length });
     idx.save();
@@ -284,6 +290,7 @@ async function run(
     counts,
     warnings,
     durationMs: Date.now() - t0,
+    written: !nothingToRecord,
   };
 }
 

@@ -25,13 +25,27 @@ export function computeStats(idx: IndexDatabase): Stats {
   // The series with their study and patient keys: small tables.
   const series = new Map<number, { uid: string; modality: string; study: string; patient: string }>();
   idx.each(
-    "SELECT se.id, se.SeriesInstanceUID, COALESCE(se.Modality, ''), st.StudyInstanceUID, p.PatientID FROM series se JOIN study st ON st.id = se.study_id JOIN patient p ON p.id = st.patient_id",
+    'SELECT se.id, se.SeriesInstanceUID, st.StudyInstanceUID, p.PatientID FROM series_key se JOIN study_key st ON st.id = se.study_id JOIN patient_key p ON p.id = st.patient_id',
     [],
-    (r) => series.set(r[0] as number, { uid: String(r[1] ?? ''), modality: String(r[2]), study: String(r[3] ?? ''), patient: String(r[4] ?? '') }),
+    (r) => series.set(r[0] as number, { uid: String(r[1] ?? ''), modality: '', study: String(r[2] ?? ''), patient: String(r[3] ?? '') }),
   );
+  // Modality is each file's own: one per series, except where a series' files disagree.
+  const modalitiesOf = new Map<number, Set<string>>();
+  idx.each("SELECT series_id, COALESCE(Modality, '') FROM series_attrs", [], (r) => {
+    const m = modalitiesOf.get(r[0] as number) ?? new Set<string>();
+    m.add(r[1] as string);
+    modalitiesOf.set(r[0] as number, m);
+  });
+  const mixed: number[] = [];
+  const mixedSet = new Set<number>();
+  for (const [id, m] of modalitiesOf) {
+    const se = series.get(id);
+    if (se && m.size === 1) se.modality = [...m][0];
+    else if (se) (mixed.push(id), mixedSet.add(id));
+  }
   // One sort of the SOP Instance UIDs gives both the distinct count and the duplicated ones.
   const sop = one<Record<string, number>>(`
-    SELECT COUNT(*) AS distinctSop, SUM(n > 1) AS duplicated,
+    SELECT COUNT(*) AS distinctSop, SUM(n > 1) AS duplicated, SUM(n - 1) AS extraFiles,
       (SELECT COUNT(*) FROM instance WHERE SOPInstanceUID IS NULL OR SOPInstanceUID = '') AS missingSop,
       (SELECT COUNT(*) FROM instance WHERE SliceThicknessInvalid IS NOT NULL) AS invalid
     FROM (SELECT COUNT(*) AS n FROM instance WHERE SOPInstanceUID > '' GROUP BY SOPInstanceUID)`);
@@ -58,7 +72,7 @@ export function computeStats(idx: IndexDatabase): Stats {
     } else missingKeys.StudyInstanceUID += row.n;
     if (se.uid) seriesUids.add(se.uid);
     else missingKeys.SeriesInstanceUID += row.n;
-    modalities[se.modality] = (modalities[se.modality] ?? 0) + row.n;
+    if (!mixedSet.has(row.s)) modalities[se.modality] = (modalities[se.modality] ?? 0) + row.n;
     if (row.t === null) {
       missingThickness += row.n;
     } else {
@@ -69,6 +83,18 @@ export function computeStats(idx: IndexDatabase): Stats {
       max = max === null ? row.t : Math.max(max, row.t);
     }
   }
+  if (mixed.length) {
+    idx.each(
+      `SELECT COALESCE(ra.Modality, ''), COUNT(*) FROM instance i JOIN series_attrs ra ON ra.id = i.series_attrs_id WHERE i.series_id IN (${mixed.join(', ')}) GROUP BY 1`,
+      [],
+      (r) => (modalities[r[0] as string] = (modalities[r[0] as string] ?? 0) + (r[1] as number)),
+    );
+  }
+  const conflicts = one<{ patients: number; studies: number; series: number }>(`
+    SELECT
+      (SELECT COUNT(DISTINCT k.PatientID) FROM patient_key k WHERE k.PatientID <> '' AND (SELECT COUNT(*) FROM patient_attrs a WHERE a.patient_id = k.id) > 1) AS patients,
+      (SELECT COUNT(DISTINCT k.StudyInstanceUID) FROM study_key k WHERE k.StudyInstanceUID <> '' AND (SELECT COUNT(*) FROM study_attrs a WHERE a.study_id = k.id) > 1) AS studies,
+      (SELECT COUNT(DISTINCT k.SeriesInstanceUID) FROM series_key k WHERE k.SeriesInstanceUID <> '' AND (SELECT COUNT(*) FROM series_attrs a WHERE a.series_id = k.id) > 1) AS series`);
   const counts = [...perStudy.values()];
   return {
     patients: patients.size,
@@ -77,6 +103,8 @@ export function computeStats(idx: IndexDatabase): Stats {
     instances: num(files.ok) + num(files.partial),
     distinctSopInstances: num(sop.distinctSop),
     duplicateSopInstances: num(sop.duplicated),
+    duplicateSopFiles: num(sop.extraFiles),
+    conflicts: { patients: num(conflicts.patients), studies: num(conflicts.studies), series: num(conflicts.series) },
     files: { total: num(files.total), ok: num(files.ok), partial: num(files.partial), error: num(files.error), notDicom: num(files.notDicom) },
     instancesPerStudy: counts.length
       ? { mean: counts.reduce((a, b) => a + b, 0) / counts.length, min: Math.min(...counts), max: Math.max(...counts) }

@@ -4,6 +4,7 @@
  */
 import type { SqlValue } from 'sql.js';
 import type { IndexDatabase } from './db/database';
+import { REL_PATH_SQL } from './db/schema';
 
 /** Natural order: LIDC-IDRI-2 before LIDC-IDRI-10. */
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
@@ -11,7 +12,9 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
 export interface PatientRow {
   id: number;
   PatientID: string;
+  /** The first-seen file's name; `names` says how many different names its files carry. */
   PatientName: string | null;
+  names: number;
   studies: number;
 }
 export interface StudyRow {
@@ -20,6 +23,8 @@ export interface StudyRow {
   StudyInstanceUID: string;
   StudyDate: string | null;
   StudyDescription: string | null;
+  /** Distinct sets of study attributes among its files (more than 1: they disagree). */
+  variants: number;
   series: number;
   images: number;
 }
@@ -30,6 +35,8 @@ export interface SeriesRow {
   SeriesNumber: number | null;
   Modality: string | null;
   SeriesDescription: string | null;
+  /** Distinct sets of series attributes among its files (more than 1: they disagree). */
+  variants: number;
   images: number;
   thicknessMin: number | null;
   thicknessMax: number | null;
@@ -49,12 +56,12 @@ export interface ProblemRow {
   error: string | null;
 }
 
-const PATH = `CASE WHEN d.path = '' THEN f.name ELSE d.path || '/' || f.name END`;
+const PATH = REL_PATH_SQL;
 
 export function patients(idx: IndexDatabase, id?: number): PatientRow[] {
   const rows = idx.all<PatientRow>(
-    `SELECT p.id, p.PatientID, p.PatientName,
-       (SELECT COUNT(*) FROM study st WHERE st.patient_id = p.id) AS studies
+    `SELECT p.id, p.PatientID, p.PatientName, (SELECT COUNT(DISTINCT COALESCE(a.PatientName, '')) FROM patient_attrs a WHERE a.patient_id = p.id) AS names,
+       (SELECT COUNT(*) FROM study_key st WHERE st.patient_id = p.id) AS studies
      FROM patient p ${id === undefined ? '' : 'WHERE p.id = ?'}`,
     id === undefined ? [] : [id],
   );
@@ -65,10 +72,11 @@ export function patients(idx: IndexDatabase, id?: number): PatientRow[] {
 export function studies(idx: IndexDatabase, where: { patientId?: number; id?: number }): StudyRow[] {
   const [cond, param] = where.id !== undefined ? ['st.id = ?', where.id] : ['st.patient_id = ?', where.patientId!];
   return idx.all<StudyRow>(
-    `SELECT st.id, st.patient_id AS patientId, st.StudyInstanceUID, st.StudyDate, st.StudyDescription,
-       COUNT(DISTINCT se.id) AS series, COUNT(i.file_id) AS images
-     FROM study st LEFT JOIN series se ON se.study_id = st.id LEFT JOIN instance i ON i.series_id = se.id
-     WHERE ${cond} GROUP BY st.id
+    `SELECT st.id, st.patient_id AS patientId, st.StudyInstanceUID, st.StudyDate, st.StudyDescription, st.variants,
+       (SELECT COUNT(*) FROM series_key se WHERE se.study_id = st.id) AS series,
+       (SELECT COUNT(*) FROM series_key se JOIN instance i ON i.series_id = se.id WHERE se.study_id = st.id) AS images
+     FROM study st
+     WHERE ${cond}
      ORDER BY st.StudyDate IS NULL OR st.StudyDate = '', st.StudyDate, st.StudyDescription, st.StudyInstanceUID`,
     [param as SqlValue],
   );
@@ -77,10 +85,12 @@ export function studies(idx: IndexDatabase, where: { patientId?: number; id?: nu
 export function series(idx: IndexDatabase, where: { studyId?: number; id?: number }): SeriesRow[] {
   const [cond, param] = where.id !== undefined ? ['se.id = ?', where.id] : ['se.study_id = ?', where.studyId!];
   return idx.all<SeriesRow>(
-    `SELECT se.id, se.study_id AS studyId, se.SeriesInstanceUID, se.SeriesNumber, se.Modality, se.SeriesDescription,
-       COUNT(i.file_id) AS images, MIN(i.SliceThickness) AS thicknessMin, MAX(i.SliceThickness) AS thicknessMax
-     FROM series se LEFT JOIN instance i ON i.series_id = se.id
-     WHERE ${cond} GROUP BY se.id
+    `SELECT se.id, se.study_id AS studyId, se.SeriesInstanceUID, se.SeriesNumber, se.Modality, se.SeriesDescription, se.variants,
+       (SELECT COUNT(*) FROM instance i WHERE i.series_id = se.id) AS images,
+       (SELECT MIN(i.SliceThickness) FROM instance i WHERE i.series_id = se.id) AS thicknessMin,
+       (SELECT MAX(i.SliceThickness) FROM instance i WHERE i.series_id = se.id) AS thicknessMax
+     FROM series se
+     WHERE ${cond}
      ORDER BY se.SeriesNumber IS NULL, se.SeriesNumber, se.SeriesDescription, se.SeriesInstanceUID`,
     [param as SqlValue],
   );
@@ -125,7 +135,7 @@ export function imageCount(idx: IndexDatabase): number {
 /** The ids on the way to a series (for reveal). */
 export function seriesByUid(idx: IndexDatabase, uid: string): { patientId: number; studyId: number; seriesId: number } | undefined {
   return idx.all<{ patientId: number; studyId: number; seriesId: number }>(
-    `SELECT st.patient_id AS patientId, st.id AS studyId, se.id AS seriesId FROM series se JOIN study st ON st.id = se.study_id
+    `SELECT st.patient_id AS patientId, st.id AS studyId, se.id AS seriesId FROM series_key se JOIN study_key st ON st.id = se.study_id
      WHERE se.SeriesInstanceUID = ? LIMIT 1`,
     [uid],
   )[0];
@@ -134,7 +144,8 @@ export function seriesByUid(idx: IndexDatabase, uid: string): { patientId: numbe
 /** Series summary for the series tooltip. */
 export function seriesDetails(idx: IndexDatabase, seriesId: number): Record<string, SqlValue> {
   return idx.all(
-    `SELECT se.Modality, se.SeriesNumber, se.SeriesDescription, se.SeriesInstanceUID, se.BodyPartExamined, se.Manufacturer, se.ManufacturerModelName,
+    `WITH se AS (SELECT * FROM series WHERE id = ?1)
+     SELECT se.Modality, se.SeriesNumber, se.SeriesDescription, se.SeriesInstanceUID, se.BodyPartExamined, se.Manufacturer, se.ManufacturerModelName, se.variants,
        COUNT(i.file_id) AS images, SUM(COALESCE(i.NumberOfFrames, 1)) AS frames,
        MIN(i.InstanceNumber) AS firstInstance, MAX(i.InstanceNumber) AS lastInstance,
        MIN(i.SliceThickness) AS thicknessMin, MAX(i.SliceThickness) AS thicknessMax, SUM(i.SliceThickness IS NULL) AS thicknessMissing,
@@ -144,8 +155,8 @@ export function seriesDetails(idx: IndexDatabase, seriesId: number): Record<stri
        MIN(i.PixelSpacing) AS pixelSpacing, COUNT(DISTINCT i.PixelSpacing) AS pixelSpacings,
        MIN(i.ConvolutionKernel) AS kernel, COUNT(DISTINCT i.ConvolutionKernel) AS kernels,
        SUM(f.status = 'partial') AS partial, SUM(f.size) AS bytes
-     FROM series se LEFT JOIN instance i ON i.series_id = se.id LEFT JOIN files f ON f.id = i.file_id
-     WHERE se.id = ? GROUP BY se.id`,
+     FROM se LEFT JOIN instance i ON i.series_id = se.id LEFT JOIN files f ON f.id = i.file_id
+     GROUP BY se.id`,
     [seriesId],
   )[0];
 }
@@ -153,11 +164,13 @@ export function seriesDetails(idx: IndexDatabase, seriesId: number): Record<stri
 /** Study summary for the study tooltip. */
 export function studyDetails(idx: IndexDatabase, studyId: number): { study: Record<string, SqlValue>; series: Record<string, SqlValue>[] } {
   const study = idx.all(
-    `SELECT st.StudyInstanceUID, st.StudyDate, st.StudyDescription, st.AccessionNumber,
-       COUNT(DISTINCT se.id) AS series, COUNT(i.file_id) AS images, GROUP_CONCAT(DISTINCT se.Modality) AS modalities,
+    `WITH st AS (SELECT * FROM study WHERE id = ?1)
+     SELECT st.StudyInstanceUID, st.StudyDate, st.StudyDescription, st.AccessionNumber, st.variants,
+       COUNT(DISTINCT se.id) AS series, COUNT(i.file_id) AS images,
+       (SELECT GROUP_CONCAT(DISTINCT a.Modality) FROM series_key k JOIN series_attrs a ON a.series_id = k.id WHERE k.study_id = ?1) AS modalities,
        MIN(i.SliceThickness) AS thicknessMin, MAX(i.SliceThickness) AS thicknessMax, SUM(f.size) AS bytes
-     FROM study st LEFT JOIN series se ON se.study_id = st.id LEFT JOIN instance i ON i.series_id = se.id LEFT JOIN files f ON f.id = i.file_id
-     WHERE st.id = ? GROUP BY st.id`,
+     FROM st LEFT JOIN series_key se ON se.study_id = st.id LEFT JOIN instance i ON i.series_id = se.id LEFT JOIN files f ON f.id = i.file_id
+     GROUP BY st.id`,
     [studyId],
   )[0];
   const rows = series(idx, { studyId }).map((r) => ({ ...r }) as unknown as Record<string, SqlValue>);
@@ -167,11 +180,13 @@ export function studyDetails(idx: IndexDatabase, studyId: number): { study: Reco
 /** Patient summary for the patient tooltip. */
 export function patientDetails(idx: IndexDatabase, patientId: number): Record<string, SqlValue> {
   return idx.all(
-    `SELECT p.PatientID, p.PatientName, p.PatientSex, p.PatientAge, p.PatientBirthDate,
+    `WITH p AS (SELECT * FROM patient WHERE id = ?1)
+     SELECT p.PatientID, p.PatientName, p.PatientSex, p.PatientAge, p.PatientBirthDate, p.variants,
        COUNT(DISTINCT st.id) AS studies, COUNT(DISTINCT se.id) AS series, COUNT(i.file_id) AS images,
-       MIN(NULLIF(st.StudyDate, '')) AS firstDate, MAX(NULLIF(st.StudyDate, '')) AS lastDate
-     FROM patient p LEFT JOIN study st ON st.patient_id = p.id LEFT JOIN series se ON se.study_id = st.id LEFT JOIN instance i ON i.series_id = se.id
-     WHERE p.id = ? GROUP BY p.id`,
+       (SELECT MIN(NULLIF(a.StudyDate, '')) FROM study_key k JOIN study_attrs a ON a.study_id = k.id WHERE k.patient_id = ?1) AS firstDate,
+       (SELECT MAX(NULLIF(a.StudyDate, '')) FROM study_key k JOIN study_attrs a ON a.study_id = k.id WHERE k.patient_id = ?1) AS lastDate
+     FROM p LEFT JOIN study_key st ON st.patient_id = p.id LEFT JOIN series_key se ON se.study_id = st.id LEFT JOIN instance i ON i.series_id = se.id
+     GROUP BY p.id`,
     [patientId],
   )[0];
 }

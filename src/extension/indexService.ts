@@ -321,7 +321,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     let db: IndexDatabase | undefined;
     try {
       if (kind === 'rebuild' && !st.db) {
-        st.db = await IndexDatabase.open(s.dbPath, { rebuild: true, gitignore: s.defaultDb });
+        st.db = await IndexDatabase.open(s.dbPath, { rebuild: true, dataRoot: folder.uri.fsPath });
         st.diskKey = fileKey(s.dbPath);
       }
       db = await this.ensureOpen(st, true);
@@ -448,7 +448,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     st.opening = (async () => {
       const t0 = Date.now();
       try {
-        const db = await IndexDatabase.open(dbPath, { gitignore: create && st.settings.defaultDb });
+        const db = await IndexDatabase.open(dbPath, { dataRoot: st.folder.uri.fsPath });
         for (const w of db.takeWarnings()) this.warn(`DICOM (${st.folder.name}): ${w}`);
         if (dbPath !== st.settings.dbPath) {
           db.close();

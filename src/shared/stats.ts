@@ -10,17 +10,13 @@ export interface Stats {
   distinctSopInstances: number;
   /** SOPInstanceUIDs carried by more than one file. */
   duplicateSopInstances: number;
+  /** The extra files those duplicated SOPInstanceUIDs account for (beyond one file each). */
+  duplicateSopFiles: number;
   /**
-   * Files beyond the first for each duplicated SOPInstanceUID (two files with one UID: 1 extra).
-   * Optional until the core's computeStats fills it; then required.
+   * Keys whose files disagree on an attribute of that level (e.g. two PatientNames under one
+   * PatientID): each file keeps its own values. Empty keys are not counted.
    */
-  duplicateSopFiles?: number;
-  /**
-   * PatientIDs, StudyInstanceUIDs and SeriesInstanceUIDs whose files disagree on an attribute of
-   * that level (PatientName, StudyDate, SeriesDescription, …); each file keeps its own values.
-   * Optional until the core's computeStats fills it; then required.
-   */
-  conflicts?: { patients: number; studies: number; series: number };
+  conflicts: { patients: number; studies: number; series: number };
   files: { total: number; ok: number; partial: number; error: number; notDicom: number };
   /** Per study (non-empty StudyInstanceUID): the number of DICOM files. */
   instancesPerStudy: { mean: number | null; min: number | null; max: number | null };

@@ -38,7 +38,7 @@ describe('dicom-index CLI', function () {
     for (const secret of ['Doe', 'Jane', 'Roe', 'Richard', 'LIDC-IDRI-0001']) assert.ok(!r.out.includes(secret) && !r.err.includes(secret), secret);
     assert.ok(fs.existsSync(path.join(root, '.dicom', 'index.sqlite')));
     const again = cli(['index', root]);
-    assert.match(again.out, /Indexed 0 files .*; 7 unchanged, 0 removed/);
+    assert.match(again.out, /^Up to date: 7 files unchanged \([\d.]+ s\)\. Index: /);
   });
 
   it('stats --json prints the documented shape', () => {
@@ -85,21 +85,57 @@ describe('dicom-index CLI', function () {
     assert.ok(j.rows.find((r: { keyword: string; value: string }) => r.keyword === 'PatientName').value === 'Doe^Jane');
   });
 
-  it('exits 2 with a clear message for bad arguments, 1 for an unreadable root or database', () => {
+  it('exits 2 with a clear message for every bad argument (a missing folder or a refused file included)', () => {
     const bad = cli(['index']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /expected one folder/);
     assert.equal(cli(['frobnicate']).code, 2);
     assert.equal(cli(['index', root, '--no-such-flag']).code, 2);
     const missing = cli(['index', path.join(root, 'does-not-exist')]);
-    assert.equal(missing.code, 1);
-    assert.match(missing.err, /cannot read folder .*ENOENT/);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /the folder .*does-not-exist does not exist/);
     const notDb = path.join(root, 'notes.dcm');
     const s = cli(['stats', notDb]);
-    assert.equal(s.code, 1);
-    assert.match(s.err, /not an SQLite file/);
+    assert.equal(s.code, 2);
+    assert.match(s.err, /not an SQLite database/);
     assert.equal(fs.readFileSync(notDb, 'utf8').startsWith('This is not'), true, 'stats never moves or rewrites the file');
     assert.equal(cli(['export', path.join(root, '.dicom', 'index.sqlite')]).code, 2);
+  });
+
+  it('stats and export take the data folder (its default index), or say which file they looked for', () => {
+    const viaFolder = JSON.parse(cli(['stats', root, '--json']).out);
+    const viaFile = JSON.parse(cli(['stats', path.join(root, '.dicom', 'index.sqlite'), '--json']).out);
+    assert.deepEqual(viaFolder, viaFile);
+    const bare = path.join(root, 'LIDC-IDRI-0001');
+    const r = cli(['stats', bare]);
+    assert.equal(r.code, 2);
+    assert.ok(r.err.includes(path.join(bare, '.dicom', 'index.sqlite')), r.err);
+    assert.equal(cli(['stats', path.join(root, 'nope.sqlite')]).code, 2);
+  });
+
+  it('tags: a missing file says it does not exist (2); a non-DICOM file says so (1)', () => {
+    const missing = cli(['tags', path.join(root, 'missing.dcm')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /missing\.dcm does not exist/);
+    const text = cli(['tags', path.join(root, 'notes.dcm')]);
+    assert.equal(text.code, 1);
+    assert.match(text.err, /notes\.dcm is not a DICOM file/);
+  });
+
+  it('plain stats says when the last index run did not finish', () => {
+    const db = path.join(root, 'interrupted.sqlite');
+    assert.equal(cli(['index', root, '--db', db]).code, 0);
+    assert.doesNotMatch(cli(['stats', db]).err, /did not finish/);
+    const py = spawnSync('python3', ['-c', "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE meta SET value='true' WHERE key='incomplete'\"); c.commit()", db]);
+    assert.equal(py.status, 0);
+    const r = cli(['stats', db]);
+    assert.equal(r.code, 0);
+    assert.match(r.err, /the last index run did not finish/);
+  });
+
+  it('--version prints the version of package.json', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string };
+    assert.equal(cli(['--version']).out.trim(), pkg.version);
   });
 
   it('--no-patient-identity keeps names out of the database', () => {

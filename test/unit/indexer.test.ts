@@ -84,7 +84,7 @@ describe('indexer', function () {
     const idx = await IndexDatabase.open(db);
     const name = path.basename(s.paths[1]);
     idx.db.run(`DELETE FROM instance WHERE file_id = (SELECT id FROM files WHERE name = ?)`, [name]);
-    idx.db.run(`UPDATE files SET status = 'error', error = 'cannot read (EIO)' WHERE name = ?`, [name]);
+    idx.db.run(`UPDATE files SET status = 'error', error = 'cannot read (EIO)', error_kind = 'io' WHERE name = ?`, [name]);
     idx.save();
     idx.close();
     const again = await indexFolder(root);
@@ -142,23 +142,25 @@ describe('indexer', function () {
     assert.equal(done.incomplete, false);
   });
 
-  it('moves a damaged or foreign database file aside and rebuilds, with a warning', async () => {
+  it('refuses a file that is not ours and leaves it as it was; keeps a damaged index of ours aside and rebuilds it', async () => {
     fx.writeSeries(path.join(root, 'S'), { count: 2, sliceThickness: 2, patientId: 'P' });
     const db = defaultDbPath(root);
     fs.mkdirSync(path.dirname(db), { recursive: true });
     fs.writeFileSync(db, 'this is not a database');
-    const r = await indexFolder(root);
-    assert.equal(r.read, 2);
-    assert.match(r.warnings.join(' '), /not an SQLite file.*rebuilt/);
-    const aside = fs.readdirSync(path.dirname(db)).filter((f) => f.includes('.corrupt-'));
-    assert.equal(aside.length, 1);
-    assert.equal(fs.readFileSync(path.join(path.dirname(db), aside[0]), 'utf8'), 'this is not a database');
-    // a truncated SQLite file
+    await assert.rejects(indexFolder(root), (e: Error) => e.name === 'DatabaseRefusedError' && /not an SQLite database/.test(e.message));
+    assert.equal(fs.readFileSync(db, 'utf8'), 'this is not a database');
+    assert.deepEqual(fs.readdirSync(path.dirname(db)), ['index.sqlite'], 'no lock, no .corrupt file, no .gitignore written');
+    fs.rmSync(db);
+    assert.equal((await indexFolder(root)).read, 2);
+    // a truncated index of ours
     const bytes = fs.readFileSync(db);
     fs.writeFileSync(db, bytes.subarray(0, Math.floor(bytes.length / 2)));
     const r2 = await indexFolder(root);
     assert.equal(r2.read, 2);
-    assert.ok(r2.warnings.length === 1);
+    assert.match(r2.warnings.join(' '), /damaged.*rebuilt/);
+    const aside = fs.readdirSync(path.dirname(db)).filter((f) => f.includes('.corrupt-'));
+    assert.equal(aside.length, 1);
+    assert.equal(fs.statSync(path.join(path.dirname(db), aside[0])).size, Math.floor(bytes.length / 2));
   });
 
   it('refuses a second run on the same database while the first holds the lock; recovers a stale lock', async () => {

@@ -19,6 +19,8 @@ function stats(over: Partial<StatsData> = {}): StatsData {
     instances: 1234,
     distinctSopInstances: 1234,
     duplicateSopInstances: 0,
+    duplicateSopFiles: 0,
+    conflicts: { patients: 0, studies: 0, series: 0 },
     files: { total: 1240, ok: 1230, partial: 4, error: 1, notDicom: 5 },
     instancesPerStudy: { mean: 411.3333333, min: 10, max: 1000 },
     sliceThickness: { min: 1.25, max: 2.5, missing: 3, invalid: 0, histogram: { '2.5': 200, '1.25': 1031 }, seriesHistogram: { '1.25': 3, '2.5': 1 } },

@@ -8,6 +8,9 @@ import * as path from 'node:path';
 import initSqlJs, { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema';
 import { writeFileAtomic } from '../atomicFile';
+import { APPLICATION_ID, classifyDatabasePath, ensureDefaultFolder } from './dbPath';
+
+export { DatabaseRefusedError } from './dbPath';
 
 let sqlPromise: Promise<SqlJsStatic> | undefined;
 
@@ -22,10 +25,14 @@ export function loadSqlJs(wasmDir?: string): Promise<SqlJsStatic> {
 }
 
 export interface OpenOptions {
-  /** Create a fresh database even if the file exists (Rebuild Index). */
+  /** Create a fresh database even if the file exists (Rebuild Index). Only ever over an index of ours. */
   rebuild?: boolean;
-  /** Write `.dicom/.gitignore` with `*` beside a database in the default folder. */
-  gitignore?: boolean;
+  /**
+   * The data folder the index describes. With it, the data folder itself is refused as a database
+   * path, and its default path (`.dicom/index.sqlite`) gets its folder and `.gitignore` at the first
+   * save. Opening writes nothing.
+   */
+  dataRoot?: string;
   wasmDir?: string;
   /** Never move aside or create: throw DatabaseUnusableError if the file is missing or unusable. */
   readOnly?: boolean;
@@ -41,33 +48,39 @@ export class IndexDatabase {
   private constructor(
     readonly file: string,
     public db: Database,
+    /** The data folder, when known: its default `.dicom/` folder is made at the first save. */
+    private readonly dataRoot?: string,
   ) {}
 
+  /**
+   * Opens the index at `file`. A path that is not ours is refused with DatabaseRefusedError before
+   * anything is written (see dbPath.ts); an index of ours that is damaged is kept aside as
+   * `<file>.corrupt-<time>` and rebuilt; one of another schema version is rebuilt.
+   */
   static async open(file: string, opts: OpenOptions = {}): Promise<IndexDatabase> {
+    const kind = classifyDatabasePath(file, opts.dataRoot);
+    if (opts.readOnly && kind === 'absent') throw new DatabaseUnusableError(`${file} does not exist`);
     const SQL = await loadSqlJs(opts.wasmDir);
     const warnings: string[] = [];
     let db: Database | undefined;
-    if (!opts.rebuild && fs.existsSync(file)) {
-      const problem = await checkExisting(SQL, file).catch((e) => `cannot be read (${(e as Error).message})`);
-      if (typeof problem === 'string') {
-        if (opts.readOnly) throw new DatabaseUnusableError(`${file} ${problem}`);
+    if (!opts.rebuild && kind !== 'absent') {
+      const found = kind === 'ours-damaged' ? { damaged: 'is damaged (truncated or padded)' } : await checkExisting(SQL, file).catch((e) => ({ damaged: `cannot be read (${(e as Error).message})` }));
+      if ('db' in found) {
+        db = found.db;
+      } else if ('damaged' in found) {
+        if (opts.readOnly) throw new DatabaseUnusableError(`${file} ${found.damaged}`);
         const aside = moveAside(file);
-        warnings.push(`The index database ${problem}; ${aside ? `kept it as ${path.basename(aside)} and ` : ''}rebuilt it from scratch.`);
+        warnings.push(`The index database ${found.damaged}; ${aside ? `kept it as ${path.basename(aside)} and ` : ''}rebuilt it from scratch.`);
       } else {
-        db = problem;
+        if (opts.readOnly) throw new DatabaseUnusableError(`${file} ${found.outdated}`);
+        warnings.push(`The index database ${found.outdated}; rebuilt it from scratch.`);
       }
     }
-    if (!db && opts.readOnly) throw new DatabaseUnusableError(`${file} does not exist`);
     const fresh = !db;
     if (!db) db = createEmpty(SQL);
-    const idx = new IndexDatabase(file, db);
+    const idx = new IndexDatabase(file, db, opts.dataRoot);
     idx.warnings.push(...warnings);
     idx.dirty = fresh;
-    if (!opts.readOnly) fs.mkdirSync(path.dirname(file), { recursive: true });
-    if (opts.gitignore && !opts.readOnly) {
-      const gi = path.join(path.dirname(file), '.gitignore');
-      if (!fs.existsSync(gi)) fs.writeFileSync(gi, '# Written by DICOM Workspace Index: the index is local, never commit it.\n*\n');
-    }
     return idx;
   }
 
@@ -144,6 +157,7 @@ export class IndexDatabase {
    */
   save(): void {
     const bytes = this.db.export();
+    if (this.dataRoot !== undefined) ensureDefaultFolder(this.file, this.dataRoot);
     writeFileAtomic(this.file, bytes);
     this.dirty = false;
   }
@@ -156,43 +170,33 @@ export class IndexDatabase {
 /** A new, empty index: the schema and its version. */
 function createEmpty(SQL: SqlJsStatic): Database {
   const db = new SQL.Database();
+  db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
   db.exec(SCHEMA_SQL);
   db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', String(SCHEMA_VERSION), 'created', new Date().toISOString()]);
   return db;
 }
 
-/** Opens an existing file: the database, or a sentence saying what is wrong with it. */
-async function checkExisting(SQL: SqlJsStatic, file: string): Promise<Database | string> {
+type Existing = { db: Database } | { damaged: string } | { outdated: string };
+
+/** Opens an existing index of ours: the database, or what is wrong with it. */
+async function checkExisting(SQL: SqlJsStatic, file: string): Promise<Existing> {
   const bytes = fs.readFileSync(file);
-  if (bytes.length === 0) return 'was empty';
-  if (bytes.subarray(0, 16).toString('latin1') !== 'SQLite format 3\0') return 'is not an SQLite file';
-  // A cheap structural check instead of PRAGMA quick_check (seconds at LIDC scale): the header's
-  // page size times page count must be the file's size, which catches truncated and padded files.
-  if (bytes.length >= 100) {
-    const raw = bytes.readUInt16BE(16);
-    const pageSize = raw === 1 ? 65536 : raw;
-    const pages = bytes.readUInt32BE(28);
-    const countValid = bytes.readUInt32BE(92) === bytes.readUInt32BE(24);
-    if (pageSize < 512 || (countValid && pages * pageSize !== bytes.length)) return 'is damaged (truncated or padded)';
-  } else {
-    return 'is damaged (truncated or padded)';
-  }
   let db: Database;
   try {
     db = new SQL.Database(bytes);
   } catch {
-    return 'could not be opened';
+    return { damaged: 'could not be opened' };
   }
   try {
     const version = db.exec("SELECT value FROM meta WHERE key = 'schema_version'")[0]?.values[0]?.[0];
     if (version !== String(SCHEMA_VERSION)) {
       db.close();
-      return `has schema version ${version ?? 'none'}, this version needs ${SCHEMA_VERSION}`;
+      return { outdated: `has schema version ${version ?? 'none'}, this version needs ${SCHEMA_VERSION}` };
     }
-    return db;
+    return { db };
   } catch {
     db.close();
-    return 'is damaged or not an index database';
+    return { damaged: 'is damaged' };
   }
 }
 

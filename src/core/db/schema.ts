@@ -1,7 +1,7 @@
 /** The index database schema. Bump SCHEMA_VERSION on any change: older files are rebuilt. */
 import { FIELDS, FieldDef } from '../dicom/fields';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const sqlType = (d: FieldDef) => (d.type === 'int' ? 'INTEGER' : d.type === 'real' ? 'REAL' : 'TEXT');
 const cols = (level: FieldDef['level']) => FIELDS.filter((d) => d.level === level);
@@ -11,14 +11,35 @@ export const PATIENT_COLUMNS = cols('patient').map((d) => d.keyword);
 export const STUDY_COLUMNS = cols('study').map((d) => d.keyword);
 export const SERIES_COLUMNS = cols('series').map((d) => d.keyword);
 export const INSTANCE_COLUMNS = cols('instance').map((d) => d.keyword);
+/** The attributes of a level other than its key (PatientID, StudyInstanceUID, SeriesInstanceUID): kept per file. */
+export const PATIENT_ATTRS = PATIENT_COLUMNS.slice(1);
+export const STUDY_ATTRS = STUDY_COLUMNS.slice(1);
+export const SERIES_ATTRS = SERIES_COLUMNS.slice(1);
+const attrDefs = (level: FieldDef['level']) => cols(level).slice(1).map((d) => `  ${d.keyword} ${sqlType(d)}`).join(',\n');
+
+/** A file's path relative to the root, from `files f JOIN dirs d`: the one SQL expression for it. */
+export const REL_PATH_SQL = `CASE WHEN d.path = '' THEN f.name ELSE d.path || '/' || f.name END`;
+
+/** One row per key with the first-seen file's attributes and how many different sets its files carry. */
+const levelView = (name: string, key: string, parent: string | null, attrs: string[]) => `CREATE VIEW ${name} AS
+SELECT k.id, ${parent ? `k.${parent}, ` : ''}k.${key}, ${attrs.map((c) => `a.${c}`).join(', ')},
+  (SELECT COUNT(*) FROM ${name}_attrs v WHERE v.${name}_id = k.id) AS variants
+FROM ${name}_key k LEFT JOIN ${name}_attrs a ON a.id = (SELECT MIN(v.id) FROM ${name}_attrs v WHERE v.${name}_id = k.id);`;
 
 /**
  * - `dirs` + `files`: every candidate file (path split into folder and name, which keeps a
- *   244,000-file index small), its size and mtime for incremental runs, and its status.
- * - `patient` → `study` → `series` → `instance`: DICOM facts at the level they belong to. A missing
- *   key (PatientID, StudyInstanceUID, SeriesInstanceUID) is stored as '' and not counted.
+ *   244,000-file index small), its size and mtime for incremental runs, its status, and for a
+ *   failure its reason (`error`, for people) and kind (`error_kind`: io, format, limit; for the
+ *   program: an io failure is retried by the next run).
+ * - `patient_key` → `study_key` → `series_key`: the hierarchy by PatientID, StudyInstanceUID and
+ *   SeriesInstanceUID (a missing key is stored as '' and not counted). Each file's own attributes
+ *   of a level (PatientName, StudyDate, SeriesDescription, ...) are a row of `<level>_attrs`, one row
+ *   per distinct set, which `instance` points at: files under one UID that disagree keep their own
+ *   values, and a key with several attribute rows is counted as a conflict.
+ * - `patient`, `study`, `series` (views): one row per key with the first-seen attributes and
+ *   `variants`, the number of distinct attribute sets among its files.
  * - `file_rows` (every candidate file) and `instances` (DICOM files only): flat views with DICOM
- *   keyword columns, for queries and exports.
+ *   keyword columns, each file with its own values, for queries and exports.
  */
 export const SCHEMA_SQL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,28 +52,43 @@ CREATE TABLE files (
   mtime_ms INTEGER NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('ok', 'partial', 'error', 'not_dicom')),
   error TEXT,
+  error_kind TEXT CHECK (error_kind IN ('io', 'format', 'limit')),
   UNIQUE (dir_id, name)
 );
-CREATE TABLE patient (
+CREATE TABLE patient_key (id INTEGER PRIMARY KEY, PatientID TEXT NOT NULL, UNIQUE (PatientID));
+CREATE TABLE patient_attrs (
   id INTEGER PRIMARY KEY,
-${colDefs('patient')},
-  UNIQUE (PatientID)
+  patient_id INTEGER NOT NULL REFERENCES patient_key(id),
+${attrDefs('patient')}
 );
-CREATE TABLE study (
+CREATE TABLE study_key (
   id INTEGER PRIMARY KEY,
-  patient_id INTEGER NOT NULL REFERENCES patient(id),
-${colDefs('study')},
+  patient_id INTEGER NOT NULL REFERENCES patient_key(id),
+  StudyInstanceUID TEXT NOT NULL,
   UNIQUE (patient_id, StudyInstanceUID)
 );
-CREATE TABLE series (
+CREATE TABLE study_attrs (
   id INTEGER PRIMARY KEY,
-  study_id INTEGER NOT NULL REFERENCES study(id),
-${colDefs('series')},
+  study_id INTEGER NOT NULL REFERENCES study_key(id),
+${attrDefs('study')}
+);
+CREATE TABLE series_key (
+  id INTEGER PRIMARY KEY,
+  study_id INTEGER NOT NULL REFERENCES study_key(id),
+  SeriesInstanceUID TEXT NOT NULL,
   UNIQUE (study_id, SeriesInstanceUID)
+);
+CREATE TABLE series_attrs (
+  id INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL REFERENCES series_key(id),
+${attrDefs('series')}
 );
 CREATE TABLE instance (
   file_id INTEGER PRIMARY KEY REFERENCES files(id),
-  series_id INTEGER NOT NULL REFERENCES series(id),
+  series_id INTEGER NOT NULL REFERENCES series_key(id),
+  patient_attrs_id INTEGER NOT NULL REFERENCES patient_attrs(id),
+  study_attrs_id INTEGER NOT NULL REFERENCES study_attrs(id),
+  series_attrs_id INTEGER NOT NULL REFERENCES series_attrs(id),
 ${colDefs('instance')},
   SliceThicknessInvalid TEXT,
   PixelDataType TEXT,
@@ -64,22 +100,39 @@ CREATE INDEX instance_series ON instance(series_id, SliceThickness);
 -- No index on SOPInstanceUID: at LIDC scale building it grew sql.js's memory by ~130 MB, and the
 -- statistics' one GROUP BY over it takes ~0.2-0.4 s without it.
 CREATE INDEX instance_thickness_invalid ON instance(series_id) WHERE SliceThicknessInvalid IS NOT NULL;
-CREATE INDEX series_study ON series(study_id);
-CREATE INDEX study_patient ON study(patient_id);
+CREATE INDEX series_study ON series_key(study_id);
+CREATE INDEX study_patient ON study_key(patient_id);
+CREATE INDEX patient_attrs_key ON patient_attrs(patient_id);
+CREATE INDEX study_attrs_key ON study_attrs(study_id);
+CREATE INDEX series_attrs_key ON series_attrs(series_id);
 CREATE INDEX files_status ON files(status) WHERE status <> 'ok';
+${levelView('patient', 'PatientID', null, PATIENT_ATTRS)}
+${levelView('study', 'StudyInstanceUID', 'patient_id', STUDY_ATTRS)}
+${levelView('series', 'SeriesInstanceUID', 'study_id', SERIES_ATTRS)}
 CREATE VIEW file_rows AS
 SELECT
   f.id AS file_id,
-  CASE WHEN d.path = '' THEN f.name ELSE d.path || '/' || f.name END AS path,
-  f.status, f.error, f.size, f.mtime_ms,
-${[...PATIENT_COLUMNS.map((c) => `  p.${c}`), ...STUDY_COLUMNS.map((c) => `  st.${c}`), ...SERIES_COLUMNS.map((c) => `  se.${c}`), ...INSTANCE_COLUMNS.map((c) => `  i.${c}`)].join(',\n')},
+  ${REL_PATH_SQL} AS path,
+  f.status, f.error, f.error_kind, f.size, f.mtime_ms,
+${[
+  '  pk.PatientID',
+  ...PATIENT_ATTRS.map((c) => `  pa.${c}`),
+  '  sk.StudyInstanceUID',
+  ...STUDY_ATTRS.map((c) => `  sa.${c}`),
+  '  rk.SeriesInstanceUID',
+  ...SERIES_ATTRS.map((c) => `  ra.${c}`),
+  ...INSTANCE_COLUMNS.map((c) => `  i.${c}`),
+].join(',\n')},
   i.PixelDataType, i.PixelMean, i.PixelSummary, i.SliceThicknessInvalid,
-  i.series_id, se.study_id, st.patient_id
+  i.series_id, rk.study_id, sk.patient_id
 FROM files f
 JOIN dirs d ON d.id = f.dir_id
 LEFT JOIN instance i ON i.file_id = f.id
-LEFT JOIN series se ON se.id = i.series_id
-LEFT JOIN study st ON st.id = se.study_id
-LEFT JOIN patient p ON p.id = st.patient_id;
+LEFT JOIN series_key rk ON rk.id = i.series_id
+LEFT JOIN study_key sk ON sk.id = rk.study_id
+LEFT JOIN patient_key pk ON pk.id = sk.patient_id
+LEFT JOIN patient_attrs pa ON pa.id = i.patient_attrs_id
+LEFT JOIN study_attrs sa ON sa.id = i.study_attrs_id
+LEFT JOIN series_attrs ra ON ra.id = i.series_attrs_id;
 CREATE VIEW instances AS SELECT * FROM file_rows WHERE status IN ('ok', 'partial');
 `;

@@ -3,7 +3,7 @@ import type { SqlValue, Statement } from 'sql.js';
 import { FileStatus, isReadFailure } from '../dicom/readHeader';
 import type { FieldValues } from '../dicom/fields';
 import { IndexDatabase } from './database';
-import { INSTANCE_COLUMNS, PATIENT_COLUMNS, SERIES_COLUMNS, STUDY_COLUMNS } from './schema';
+import { INSTANCE_COLUMNS, PATIENT_ATTRS, REL_PATH_SQL, SERIES_ATTRS, STUDY_ATTRS } from './schema';
 
 export interface PixelSummary {
   dataType: string | null;
@@ -19,6 +19,8 @@ export interface FileRecord {
   mtimeMs: number;
   status: FileStatus;
   error: string | null;
+  /** Why it failed, for the program: `io` failures (the system's) are retried by the next run. */
+  errorKind?: 'io' | 'format' | 'limit' | null;
   values?: FieldValues;
   sliceThicknessInvalid?: string | null;
   pixel?: PixelSummary | null;
@@ -36,6 +38,10 @@ export interface KnownFile {
 }
 
 const key = (v: SqlValue | undefined) => (v == null ? '' : String(v));
+// Until the reader sets errorKind on every failure: the old classification of its messages.
+const kindOf = (rec: FileRecord) => rec.errorKind ?? (rec.status === 'error' && isReadFailure(rec.error) ? 'io' : null);
+/** A cache key for one set of attribute values under a parent: NULL and '' differ, numbers keep their type. */
+const attrKey = (parentId: number, vals: readonly SqlValue[]) => `${parentId}|${JSON.stringify(vals)}`;
 
 export class IndexWriter {
   private stmts: Record<string, Statement> | null = null;
@@ -43,24 +49,33 @@ export class IndexWriter {
   private patientIds = new Map<string, number>();
   private studyIds = new Map<string, number>();
   private seriesIds = new Map<string, number>();
+  /** Attribute rows by `<parent id>|<values>`: one row per distinct set of a key's attributes. */
+  private patientAttrIds = new Map<string, number>();
+  private studyAttrIds = new Map<string, number>();
+  private seriesAttrIds = new Map<string, number>();
   private inTx = false;
   /** Something was deleted or moved since the last clean-up: patients/studies/series may be empty. */
   private mayOrphan = false;
 
   constructor(private readonly idx: IndexDatabase) {
     for (const r of idx.all<{ id: number; path: string }>('SELECT id, path FROM dirs')) this.dirIds.set(r.path, r.id);
-    for (const r of idx.all<{ id: number; PatientID: string }>('SELECT id, PatientID FROM patient')) this.patientIds.set(key(r.PatientID), r.id);
-    for (const r of idx.all<{ id: number; patient_id: number; StudyInstanceUID: string }>('SELECT id, patient_id, StudyInstanceUID FROM study'))
+    for (const r of idx.all<{ id: number; PatientID: string }>('SELECT id, PatientID FROM patient_key')) this.patientIds.set(key(r.PatientID), r.id);
+    for (const r of idx.all<{ id: number; patient_id: number; StudyInstanceUID: string }>('SELECT id, patient_id, StudyInstanceUID FROM study_key'))
       this.studyIds.set(`${r.patient_id}|${key(r.StudyInstanceUID)}`, r.id);
-    for (const r of idx.all<{ id: number; study_id: number; SeriesInstanceUID: string }>('SELECT id, study_id, SeriesInstanceUID FROM series'))
+    for (const r of idx.all<{ id: number; study_id: number; SeriesInstanceUID: string }>('SELECT id, study_id, SeriesInstanceUID FROM series_key'))
       this.seriesIds.set(`${r.study_id}|${key(r.SeriesInstanceUID)}`, r.id);
+    const loadAttrs = (cache: Map<string, number>, table: string, parent: string, cols: readonly string[]) =>
+      idx.each(`SELECT id, ${parent}, ${cols.join(', ')} FROM ${table}`, [], (r) => cache.set(attrKey(r[1] as number, r.slice(2)), r[0] as number));
+    loadAttrs(this.patientAttrIds, 'patient_attrs', 'patient_id', PATIENT_ATTRS);
+    loadAttrs(this.studyAttrIds, 'study_attrs', 'study_id', STUDY_ATTRS);
+    loadAttrs(this.seriesAttrIds, 'series_attrs', 'series_id', SERIES_ATTRS);
   }
 
   /** Every file the index knows, by relative path. */
   knownFiles(): Map<string, KnownFile> {
     const out = new Map<string, KnownFile>();
     this.idx.each(
-      "SELECT f.id, CASE WHEN d.path = '' THEN f.name ELSE d.path || '/' || f.name END, f.size, f.mtime_ms, f.status, CASE WHEN f.status = 'error' THEN f.error END FROM files f JOIN dirs d ON d.id = f.dir_id",
+      `SELECT f.id, ${REL_PATH_SQL}, f.size, f.mtime_ms, f.status, f.error_kind FROM files f JOIN dirs d ON d.id = f.dir_id`,
       [],
       (r) =>
         out.set(r[1] as string, {
@@ -68,7 +83,7 @@ export class IndexWriter {
           size: r[2] as number,
           mtimeMs: r[3] as number,
           status: r[4] as FileStatus,
-          retry: isReadFailure(r[5] as string | null),
+          retry: r[5] === 'io',
         }),
     );
     return out;
@@ -86,9 +101,13 @@ export class IndexWriter {
   commit(): void {
     if (!this.inTx) return;
     if (this.mayOrphan) {
-      this.idx.db.run('DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM instance i WHERE i.series_id = series.id)');
-      this.idx.db.run('DELETE FROM study WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.study_id = study.id)');
-      this.idx.db.run('DELETE FROM patient WHERE NOT EXISTS (SELECT 1 FROM study s WHERE s.patient_id = patient.id)');
+      // Attribute rows no file points at any more (one scan of instance each), then empty keys.
+      this.idx.db.run('DELETE FROM series_attrs WHERE id NOT IN (SELECT series_attrs_id FROM instance)');
+      this.idx.db.run('DELETE FROM study_attrs WHERE id NOT IN (SELECT study_attrs_id FROM instance)');
+      this.idx.db.run('DELETE FROM patient_attrs WHERE id NOT IN (SELECT patient_attrs_id FROM instance)');
+      this.idx.db.run('DELETE FROM series_key WHERE NOT EXISTS (SELECT 1 FROM instance i WHERE i.series_id = series_key.id)');
+      this.idx.db.run('DELETE FROM study_key WHERE NOT EXISTS (SELECT 1 FROM series_key s WHERE s.study_id = study_key.id)');
+      this.idx.db.run('DELETE FROM patient_key WHERE NOT EXISTS (SELECT 1 FROM study_key s WHERE s.patient_id = patient_key.id)');
       this.idx.db.run('DELETE FROM dirs WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.dir_id = dirs.id)');
     }
     this.idx.db.run('COMMIT');
@@ -121,24 +140,27 @@ export class IndexWriter {
     if (rec.isNew) {
       // A fresh file: we choose its id (no RETURNING round trip), and nothing old is there to delete.
       const id = this.nextFileId();
-      s.insertFile.run([id, dirId, name, rec.size, mtime, rec.status, rec.error]);
+      s.insertFile.run([id, dirId, name, rec.size, mtime, rec.status, rec.error, kindOf(rec)]);
       if (this.idx.db.getRowsModified() === 1) fileId = id;
       else this.fileIdCeiling = null; // it was there after all (ignored): upsert it below
     }
     if (fileId === undefined) {
-      fileId = this.returningId(s.upsertFile, [dirId, name, rec.size, mtime, rec.status, rec.error]);
+      fileId = this.returningId(s.upsertFile, [dirId, name, rec.size, mtime, rec.status, rec.error, kindOf(rec)]);
       s.deleteInstance.run([fileId]);
       if (this.idx.db.getRowsModified() > 0) this.mayOrphan = true;
     }
     if (!rec.values) return;
     const v = rec.values;
-    const patientId = this.cachedId(this.patientIds, key(v.PatientID), s.insertPatient, () => [key(v.PatientID), ...PATIENT_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
-    const studyId = this.cachedId(this.studyIds, `${patientId}|${key(v.StudyInstanceUID)}`, s.insertStudy, () => [patientId, key(v.StudyInstanceUID), ...STUDY_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
-    const seriesId = this.cachedId(this.seriesIds, `${studyId}|${key(v.SeriesInstanceUID)}`, s.insertSeries, () => [studyId, key(v.SeriesInstanceUID), ...SERIES_COLUMNS.slice(1).map((c) => v[c] ?? null)]);
+    const patientId = this.cachedId(this.patientIds, key(v.PatientID), s.insertPatient, () => [key(v.PatientID)]);
+    const studyId = this.cachedId(this.studyIds, `${patientId}|${key(v.StudyInstanceUID)}`, s.insertStudy, () => [patientId, key(v.StudyInstanceUID)]);
+    const seriesId = this.cachedId(this.seriesIds, `${studyId}|${key(v.SeriesInstanceUID)}`, s.insertSeries, () => [studyId, key(v.SeriesInstanceUID)]);
     const p = this.instanceParams;
     p[0] = fileId;
     p[1] = seriesId;
-    let i = 2;
+    p[2] = this.attrsId(this.patientAttrIds, patientId, PATIENT_ATTRS, v, s.insertPatientAttrs);
+    p[3] = this.attrsId(this.studyAttrIds, studyId, STUDY_ATTRS, v, s.insertStudyAttrs);
+    p[4] = this.attrsId(this.seriesAttrIds, seriesId, SERIES_ATTRS, v, s.insertSeriesAttrs);
+    let i = 5;
     for (const c of INSTANCE_COLUMNS) p[i++] = v[c] ?? null;
     p[i++] = rec.sliceThicknessInvalid ?? null;
     p[i++] = rec.pixel?.dataType ?? null;
@@ -148,7 +170,16 @@ export class IndexWriter {
   }
 
   /** The instance row's parameters, reused from row to row. */
-  private readonly instanceParams: SqlValue[] = new Array(INSTANCE_COLUMNS.length + 6).fill(null);
+  private readonly instanceParams: SqlValue[] = new Array(INSTANCE_COLUMNS.length + 9).fill(null);
+
+  /** The row of this file's attributes of a level under its key (made when the set is new). */
+  private attrsId(cache: Map<string, number>, parentId: number, cols: readonly string[], v: FieldValues, insert: Statement): number {
+    const vals = this.attrValues;
+    vals.length = cols.length;
+    for (let i = 0; i < cols.length; i++) vals[i] = v[cols[i]] ?? null;
+    return this.cachedId(cache, attrKey(parentId, vals), insert, () => [parentId, ...vals]);
+  }
+  private readonly attrValues: SqlValue[] = [];
   /** The highest file id in use, once looked up (null: look it up again). */
   private fileIdCeiling: number | null = null;
 
@@ -200,9 +231,12 @@ export class IndexWriter {
       for (const [k, id] of cache) if (!live.has(id)) cache.delete(k);
     };
     prune(this.dirIds, 'dirs');
-    prune(this.patientIds, 'patient');
-    prune(this.studyIds, 'study');
-    prune(this.seriesIds, 'series');
+    prune(this.patientIds, 'patient_key');
+    prune(this.studyIds, 'study_key');
+    prune(this.seriesIds, 'series_key');
+    prune(this.patientAttrIds, 'patient_attrs');
+    prune(this.studyAttrIds, 'study_attrs');
+    prune(this.seriesAttrIds, 'series_attrs');
   }
 
   private prepare(): Record<string, Statement> {
@@ -212,19 +246,22 @@ export class IndexWriter {
     this.stmts = {
       insertDir: db.prepare('INSERT INTO dirs(path) VALUES (?) RETURNING id'),
       upsertFile: db.prepare(
-        `INSERT INTO files(dir_id, name, size, mtime_ms, status, error) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(dir_id, name) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, status = excluded.status, error = excluded.error
+        `INSERT INTO files(dir_id, name, size, mtime_ms, status, error, error_kind) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(dir_id, name) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, status = excluded.status, error = excluded.error, error_kind = excluded.error_kind
          RETURNING id`,
       ),
-      insertFile: db.prepare('INSERT OR IGNORE INTO files(id, dir_id, name, size, mtime_ms, status, error) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertFile: db.prepare('INSERT OR IGNORE INTO files(id, dir_id, name, size, mtime_ms, status, error, error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteInstance: db.prepare('DELETE FROM instance WHERE file_id = ?'),
       deleteFile: db.prepare('DELETE FROM files WHERE id = ?'),
-      insertPatient: db.prepare(`INSERT INTO patient(${PATIENT_COLUMNS.join(', ')}) VALUES (${ph(PATIENT_COLUMNS.length)}) RETURNING id`),
-      insertStudy: db.prepare(`INSERT INTO study(patient_id, ${STUDY_COLUMNS.join(', ')}) VALUES (${ph(STUDY_COLUMNS.length + 1)}) RETURNING id`),
-      insertSeries: db.prepare(`INSERT INTO series(study_id, ${SERIES_COLUMNS.join(', ')}) VALUES (${ph(SERIES_COLUMNS.length + 1)}) RETURNING id`),
+      insertPatient: db.prepare('INSERT INTO patient_key(PatientID) VALUES (?) RETURNING id'),
+      insertStudy: db.prepare('INSERT INTO study_key(patient_id, StudyInstanceUID) VALUES (?, ?) RETURNING id'),
+      insertSeries: db.prepare('INSERT INTO series_key(study_id, SeriesInstanceUID) VALUES (?, ?) RETURNING id'),
+      insertPatientAttrs: db.prepare(`INSERT INTO patient_attrs(patient_id, ${PATIENT_ATTRS.join(', ')}) VALUES (${ph(PATIENT_ATTRS.length + 1)}) RETURNING id`),
+      insertStudyAttrs: db.prepare(`INSERT INTO study_attrs(study_id, ${STUDY_ATTRS.join(', ')}) VALUES (${ph(STUDY_ATTRS.length + 1)}) RETURNING id`),
+      insertSeriesAttrs: db.prepare(`INSERT INTO series_attrs(series_id, ${SERIES_ATTRS.join(', ')}) VALUES (${ph(SERIES_ATTRS.length + 1)}) RETURNING id`),
       insertInstance: db.prepare(
-        `INSERT INTO instance(file_id, series_id, ${INSTANCE_COLUMNS.join(', ')}, SliceThicknessInvalid, PixelDataType, PixelMean, PixelSummary)
-         VALUES (${ph(INSTANCE_COLUMNS.length + 6)})`,
+        `INSERT INTO instance(file_id, series_id, patient_attrs_id, study_attrs_id, series_attrs_id, ${INSTANCE_COLUMNS.join(', ')}, SliceThicknessInvalid, PixelDataType, PixelMean, PixelSummary)
+         VALUES (${ph(INSTANCE_COLUMNS.length + 9)})`,
       ),
     };
     return this.stmts;

@@ -11,6 +11,7 @@ import { IndexDatabase } from '../db/database';
 import { safeValue } from './cells';
 import { DECIMAL_COLUMNS, destroyAndWait, EXPORT_COLUMNS, ExportOptions, ExportResult, fileRowBatches, orderedFileIds } from './rows';
 import { writeViaTemp } from '../atomicFile';
+import { checkExportTarget } from './target';
 
 const BOM = '\ufeff';
 const EOL = '\r\n';
@@ -27,6 +28,7 @@ export function csvField(v: SqlValue | undefined, allowDecimal = false): string 
 export async function exportCsv(idx: IndexDatabase, file: string, opts: ExportOptions = {}): Promise<ExportResult> {
   const { signal, onProgress } = opts;
   signal?.throwIfAborted();
+  checkExportTarget(file, idx);
   const decimal = EXPORT_COLUMNS.map((c) => DECIMAL_COLUMNS.has(c));
   return writeViaTemp(file, async (tmp) => {
     const out = fs.createWriteStream(tmp, { encoding: 'utf8', highWaterMark: 1024 * 1024 });

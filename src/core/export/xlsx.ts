@@ -18,6 +18,8 @@ import { computeStats, Stats } from '../stats';
 import { safeValue } from './cells';
 import { DECIMAL_COLUMNS, destroyAndWait, EXPORT_COLUMNS, ExportOptions, ExportResult, fileRowBatches, orderedFileIds } from './rows';
 import { writeViaTemp } from '../atomicFile';
+import { checkExportTarget } from './target';
+import { seriesTable } from '../queries/seriesTable';
 
 /** Excel's rows per sheet, header included; a longer table continues on "<name> (2)". */
 const MAX_SHEET_ROWS = 1_048_576;
@@ -38,8 +40,9 @@ export const SERIES_SHEET_COLUMNS = [
   'SpacingBetweenSlices',
   'Rows x Columns',
   'Manufacturer',
+  'files disagree on',
 ] as const;
-export const STUDY_SHEET_COLUMNS = ['PatientID', 'PatientName', 'StudyInstanceUID', 'StudyDate', 'StudyDescription', 'series', 'images'] as const;
+export const STUDY_SHEET_COLUMNS = ['PatientID', 'PatientName', 'StudyInstanceUID', 'StudyDate', 'StudyDescription', 'series', 'images', 'files disagree'] as const;
 export const PROBLEM_SHEET_COLUMNS = ['path', 'status', 'error'] as const;
 
 function columnWidth(name: string): number {
@@ -122,6 +125,7 @@ class TableSheet {
 export async function exportXlsx(idx: IndexDatabase, file: string, opts: ExportOptions = {}): Promise<ExportResult> {
   const { signal, onProgress } = opts;
   signal?.throwIfAborted();
+  checkExportTarget(file, idx);
   return writeViaTemp(file, async (tmp) => {
     const out = fs.createWriteStream(tmp, { highWaterMark: 1024 * 1024 });
     let failed: Error | undefined;
@@ -192,19 +196,8 @@ export async function exportXlsx(idx: IndexDatabase, file: string, opts: ExportO
 }
 
 /** Distinct values per series, in order, from `SELECT series_id, value ... ORDER BY series_id, value`. */
-function distinctBySeries(idx: IndexDatabase, sql: string): Map<number, string[]> {
-  const map = new Map<number, string[]>();
-  idx.each(sql, [], (r) => {
-    const list = map.get(r[0] as number) ?? [];
-    list.push(r.length > 2 ? `${r[1] ?? ''}x${r[2] ?? ''}` : String(r[1]));
-    map.set(r[0] as number, list);
-  });
-  return map;
-}
-
-/** One value as a number (so Excel can sort and filter it), several joined with DICOM's backslash. */
-function joinDistinct(values: string[] | undefined): SqlValue {
-  if (!values || values.length === 0) return null;
+function joinDistinct(values: readonly (string | number)[]): SqlValue {
+  if (values.length === 0) return null;
   if (values.length === 1) {
     const n = Number(values[0]);
     return values[0] !== '' && Number.isFinite(n) ? n : values[0];
@@ -212,37 +205,36 @@ function joinDistinct(values: string[] | undefined): SqlValue {
   return values.join('\\');
 }
 
+/** One row per series (distinct Series UID), from the same query as the summary panel's table. */
 function writeSeries(wb: ExcelJS.stream.xlsx.WorkbookWriter, idx: IndexDatabase): void {
-  const thickness = distinctBySeries(idx, 'SELECT DISTINCT series_id, SliceThickness FROM instance WHERE SliceThickness IS NOT NULL ORDER BY series_id, SliceThickness');
-  const spacing = distinctBySeries(
-    idx,
-    'SELECT DISTINCT series_id, SpacingBetweenSlices FROM instance WHERE SpacingBetweenSlices IS NOT NULL ORDER BY series_id, SpacingBetweenSlices',
-  );
-  const matrix = distinctBySeries(
-    idx,
-    'SELECT DISTINCT series_id, Rows, Columns FROM instance WHERE Rows IS NOT NULL OR Columns IS NOT NULL ORDER BY series_id, Rows, Columns',
-  );
   const sheet = new TableSheet(wb, 'Series', SERIES_SHEET_COLUMNS, { autoFilter: true, decimal: new Set(['SliceThickness', 'SpacingBetweenSlices']) });
-  idx.each(
-    `SELECT se.id, p.PatientID, st.StudyInstanceUID, st.StudyDate, se.SeriesInstanceUID, se.SeriesNumber, se.Modality, se.SeriesDescription,
-       (SELECT COUNT(*) FROM instance i WHERE i.series_id = se.id), se.Manufacturer
-     FROM series se JOIN study st ON st.id = se.study_id JOIN patient p ON p.id = st.patient_id
-     ORDER BY p.PatientID, st.StudyDate, st.StudyInstanceUID, se.SeriesNumber, se.SeriesInstanceUID`,
-    [],
-    (r) => {
-      const id = r[0] as number;
-      sheet.add([...r.slice(1, 9), joinDistinct(thickness.get(id)), joinDistinct(spacing.get(id)), matrix.get(id)?.join('\\') ?? null, r[9]]);
-    },
-  );
+  for (const r of seriesTable(idx).rows) {
+    sheet.add([
+      r.patientId,
+      r.studies > 1 ? `${r.studyUid} (+${r.studies - 1} more)` : r.studyUid,
+      r.studyDate,
+      r.uid || '(no Series UID)',
+      r.seriesNumber,
+      r.modality,
+      r.description,
+      r.images,
+      joinDistinct(r.thickness),
+      joinDistinct(r.spacingBetweenSlices),
+      r.size.map((z) => z.replace('×', 'x')).join('\\') || null,
+      r.manufacturer,
+      r.conflicts.join(', ') || null,
+    ]);
+  }
   sheet.close();
 }
 
 function writeStudies(wb: ExcelJS.stream.xlsx.WorkbookWriter, idx: IndexDatabase): void {
   const sheet = new TableSheet(wb, 'Studies', STUDY_SHEET_COLUMNS, { autoFilter: true });
   idx.each(
-    `SELECT p.PatientID, p.PatientName, st.StudyInstanceUID, st.StudyDate, st.StudyDescription,
-       (SELECT COUNT(*) FROM series se WHERE se.study_id = st.id),
-       (SELECT COUNT(*) FROM instance i JOIN series se ON se.id = i.series_id WHERE se.study_id = st.id)
+    `SELECT p.PatientID, CASE WHEN p.PatientID = '' THEN NULL ELSE p.PatientName END, st.StudyInstanceUID, st.StudyDate, st.StudyDescription,
+       (SELECT COUNT(*) FROM series_key se WHERE se.study_id = st.id),
+       (SELECT COUNT(*) FROM instance i JOIN series_key se ON se.id = i.series_id WHERE se.study_id = st.id),
+       CASE WHEN st.variants > 1 OR (p.variants > 1 AND p.PatientID <> '') THEN 'yes' END
      FROM study st JOIN patient p ON p.id = st.patient_id
      ORDER BY p.PatientID, st.StudyDate, st.StudyInstanceUID`,
     [],
@@ -259,7 +251,12 @@ export function summaryRows(s: Stats): [string, SqlValue][] {
     ['Series', s.series],
     ['Instances', s.instances],
     ['Distinct SOP instances', s.distinctSopInstances],
-    ['Duplicate SOP instances', s.duplicateSopInstances],
+    ['SOP Instance UIDs in more than one file', s.duplicateSopInstances],
+    ['  extra files they account for', s.duplicateSopFiles],
+    ['Files without a SOP Instance UID', s.missingKeys.SOPInstanceUID],
+    ['Patient IDs whose files disagree on patient attributes', s.conflicts.patients],
+    ['Study UIDs whose files disagree on study attributes', s.conflicts.studies],
+    ['Series UIDs whose files disagree on series attributes', s.conflicts.series],
     ['Files total', s.files.total],
     ['Files ok', s.files.ok],
     ['Files partial', s.files.partial],

@@ -1,0 +1,151 @@
+/**
+ * What may be at a database path. The tool only ever rebuilds, moves aside or replaces a file that
+ * it wrote itself; anything else at the path is refused before a byte is written, and left exactly
+ * as it was. This module is the one place that decides it (the CLI and the extension only ask).
+ *
+ * - absent: allowed when its folder exists; the default `.dicom/` folder is created (with its
+ *   `.gitignore`), no other folder ever is;
+ * - an index of ours (our SQLite `application_id`, or, for indexes written before it was set, our
+ *   `files`/`dirs`/`meta` schema on the first page): opened, or rebuilt when damaged or of another
+ *   schema version;
+ * - a folder, the data folder itself, a symbolic link, a special file, a file that is not SQLite (an
+ *   empty file included), another program's SQLite database: refused (DatabaseRefusedError).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** SQLite's header field for the application that owns a file (`PRAGMA application_id`): 'DWI1'. */
+export const APPLICATION_ID = 0x44574931;
+
+export const DEFAULT_DB_RELATIVE = '.dicom/index.sqlite';
+
+export function defaultDbPath(root: string): string {
+  return path.join(root, DEFAULT_DB_RELATIVE);
+}
+
+/** A database path that names something the tool did not write. Nothing was changed. */
+export class DatabaseRefusedError extends Error {
+  constructor(
+    /** The refused path, absolute. */
+    readonly path: string,
+    /** Why, as the end of a sentence: "is a folder". */
+    readonly reason: string,
+  ) {
+    super(`Refused to use ${path} as the index database: it ${reason}. Nothing there was changed; choose a new file name (e.g. index.sqlite) in an existing folder.`);
+    this.name = 'DatabaseRefusedError';
+  }
+}
+
+export type ExistingKind = 'absent' | 'ours' | 'ours-damaged';
+
+/** Our schema's signature as SQLite stores it on the first page (sqlite_master's SQL text). */
+const SCHEMA_SIGNATURE = Buffer.from('dir_id INTEGER NOT NULL REFERENCES dirs(id)', 'latin1');
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/**
+ * Decides what `file` is and throws DatabaseRefusedError unless the tool may use it. `dataRoot` is
+ * the folder being indexed (or the index's recorded root), when known.
+ */
+export function classifyDatabasePath(fileIn: string, dataRoot?: string): ExistingKind {
+  const file = path.resolve(fileIn);
+  if (dataRoot !== undefined && samePath(file, path.resolve(dataRoot))) throw new DatabaseRefusedError(file, 'is the data folder itself');
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return checkParent(file, dataRoot);
+    if (code === 'ENOTDIR') throw new DatabaseRefusedError(file, 'is inside something that is not a folder');
+    throw new DatabaseRefusedError(file, `cannot be examined (${code ?? (e as Error).message})`);
+  }
+  if (st.isDirectory()) throw new DatabaseRefusedError(file, 'is a folder');
+  if (st.isSymbolicLink()) throw new DatabaseRefusedError(file, 'is a symbolic link (give the path of the file itself)');
+  if (!st.isFile()) throw new DatabaseRefusedError(file, 'is not a regular file');
+  const head = readHead(file);
+  if (head.length === 0) throw new DatabaseRefusedError(file, 'is an empty file that this tool did not write');
+  if (head.length < 100 || head.subarray(0, 16).toString('latin1') !== SQLITE_MAGIC) throw new DatabaseRefusedError(file, 'is not an SQLite database (not a file this tool wrote)');
+  if (head.readUInt32BE(68) === APPLICATION_ID) return looksWhole(head, st.size) ? 'ours' : 'ours-damaged';
+  // Indexes written before the application id was set: recognised by their schema.
+  if (head.indexOf(SCHEMA_SIGNATURE) >= 0) return looksWhole(head, st.size) ? 'ours' : 'ours-damaged';
+  throw new DatabaseRefusedError(file, "is another program's SQLite database");
+}
+
+/** An absent file: its folder must exist, except the default `.dicom/` folder of the data root. */
+function checkParent(file: string, dataRoot: string | undefined): ExistingKind {
+  const dir = path.dirname(file);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    st = undefined;
+  }
+  if (st && !st.isDirectory()) throw new DatabaseRefusedError(file, `is inside ${dir}, which is not a folder`);
+  if (!st && !(dataRoot !== undefined && isDefaultPath(file, dataRoot) && fs.existsSync(dataRoot)))
+    throw new DatabaseRefusedError(file, `would be in ${dir}, which does not exist (only the default .dicom folder is created)`);
+  return 'absent';
+}
+
+export function isDefaultPath(file: string, dataRoot: string): boolean {
+  return samePath(path.resolve(file), defaultDbPath(path.resolve(dataRoot)));
+}
+
+/**
+ * Makes the default `.dicom/` folder (with a `.gitignore` of `*`, so the index is never committed)
+ * when `file` is the data root's default database path. Returns whether the folder was created now.
+ */
+export function ensureDefaultFolder(file: string, dataRoot: string): boolean {
+  if (!isDefaultPath(file, dataRoot)) return false;
+  const dir = path.dirname(path.resolve(file));
+  const created = !fs.existsSync(dir);
+  if (created) fs.mkdirSync(dir);
+  const gi = path.join(dir, '.gitignore');
+  if (!fs.existsSync(gi)) fs.writeFileSync(gi, GITIGNORE);
+  return created;
+}
+
+/** Removes a default folder this run created and left empty but for its own `.gitignore`. */
+export function removeDefaultFolderIfUnused(dir: string): void {
+  try {
+    const names = fs.readdirSync(dir);
+    if (names.some((n) => n !== '.gitignore')) return;
+    if (names.length && fs.readFileSync(path.join(dir, '.gitignore'), 'utf8') !== GITIGNORE) return;
+    fs.rmSync(path.join(dir, '.gitignore'), { force: true });
+    fs.rmdirSync(dir);
+  } catch {
+    /* left as it is */
+  }
+}
+
+const GITIGNORE = '# Written by DICOM Workspace Index: the index is local, never commit it.\n*\n';
+
+/**
+ * A cheap structural check instead of PRAGMA quick_check (seconds at LIDC scale): the header's page
+ * size times page count must be the file's size, which catches truncated and padded files.
+ */
+function looksWhole(head: Buffer, size: number): boolean {
+  const raw = head.readUInt16BE(16);
+  const pageSize = raw === 1 ? 65536 : raw;
+  const pages = head.readUInt32BE(28);
+  const countValid = head.readUInt32BE(92) === head.readUInt32BE(24);
+  return pageSize >= 512 && (!countValid || pages * pageSize === size);
+}
+
+function readHead(file: string): Buffer {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const buf = Buffer.alloc(65536);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function samePath(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return false;
+  }
+}

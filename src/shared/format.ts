@@ -135,7 +135,6 @@ export function duplicatesSentence(stats: Pick<Stats, 'duplicateSopInstances' | 
  */
 export function conflictsSentence(stats: Pick<Stats, 'conflicts'>): string {
   const c = stats.conflicts;
-  if (!c) return '';
   const items: [number, string][] = [
     [c.patients, 'Patient ID'],
     [c.studies, 'Study UID'],

@@ -261,7 +261,15 @@ function render(s: SummaryState): void {
     metaLine.textContent = '';
     const btn = h('button', { type: 'button' }, 'Index Workspace');
     btn.addEventListener('click', () => post({ type: 'indexWorkspace' }));
-    body.append(h('div', { class: 'empty' }, h('p', {}, s.indexing ? 'The first index run is going.' : 'This folder has no index yet.'), s.indexing ? null : btn));
+    body.append(
+      h(
+        'div',
+        { class: 'empty', 'data-empty': 'no-index' },
+        h('h2', {}, s.indexing ? 'The first index run is going' : 'No index for this folder yet'),
+        h('p', {}, 'Indexing reads the headers of the DICOM files in the folder (.dcm files, and files with DICM at byte 128). A folder without any gets no index: nothing to show here.'),
+        s.indexing ? null : btn,
+      ),
+    );
     setBusy(busy);
     return;
   }

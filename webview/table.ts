@@ -343,7 +343,7 @@ export class SeriesTable {
         class: r.uid ? undefined : 'no-uid-row',
         title: r.uid ? 'Reveal this series in the DICOM tree (Enter)' : 'Files without a Series UID: not a series, nothing to reveal',
       });
-      for (const c of COLUMNS) tr.append(h('td', { class: c.numeric ? 'num' : undefined }, c.cell ? c.cell(r) : c.text(r)));
+      for (const c of COLUMNS) tr.append(h('td', { class: c.numeric ? `c-${c.key} num` : `c-${c.key}` }, c.cell ? c.cell(r) : c.text(r)));
       frag.append(tr);
     });
     clear(this.tbody);

@@ -90,6 +90,11 @@ mkdirSync(path.join(emptyFolder, 'docs'), { recursive: true });
 writeFileSync(path.join(emptyFolder, 'docs', 'README.md'), '# Notes\n');
 writeFileSync(path.join(emptyFolder, 'docs', 'scan.dcm'), 'a text file with a .dcm name\n');
 execFileSync(process.execPath, [cli, 'index', emptyFolder], { stdio: 'pipe' });
+// and one with no candidate file at all: the indexer writes no index for it
+const bareFolder = path.join(runDir, 'notes-only');
+mkdirSync(bareFolder, { recursive: true });
+writeFileSync(path.join(bareFolder, 'README.md'), '# Notes\n');
+execFileSync(process.execPath, [cli, 'index', bareFolder], { stdio: 'pipe' });
 
 // ---- checks ------------------------------------------------------------------------------------
 async function waitForFile(file, timeout = 60000) {
@@ -118,11 +123,17 @@ async function webviewFrameWith(page, selector, timeout = 60_000) {
   }
 }
 
-/** Opens `folder` in the workbench, waits for the extension, and opens the summary panel. */
-async function openFolderSummary(folder, selector) {
+/**
+ * Opens `folder` in the workbench and the summary panel in it. With an index, the extension is ready
+ * once its status bar item shows it; a folder without one may not start the extension before the
+ * command does.
+ */
+async function openFolderSummary(folder, selector, { indexed = true } = {}) {
   await openWorkbench(page, { url: server.url, folder, remoteAuthority: server.remoteAuthority, payload: [['extensionDevelopmentPath', repoRoot]] });
   await waitForWorkbench(page);
-  await page.locator('.statusbar-item', { hasText: /DICOM/ }).first().waitFor({ state: 'visible', timeout: 60000 });
+  if (indexed) await page.locator('.statusbar-item', { hasText: /DICOM/ }).first().waitFor({ state: 'visible', timeout: 60000 });
+  // Either way, the extension's contributions (its view container, its commands) must be known first.
+  else await page.locator('.activitybar [aria-label^="DICOM"]').first().waitFor({ state: 'visible', timeout: 60000 });
   await runCommand(page, 'DICOM: Show Summary', { timeout: 60000 });
   return webviewFrameWith(page, selector);
 }
@@ -319,8 +330,11 @@ async function realCorpusChecks() {
     // Enter on a row with a Series UID reveals it in the DICOM tree.
     await page.keyboard.press('End');
     while ((await frame.evaluate(() => document.activeElement?.dataset?.uid ?? '')) === '') await page.keyboard.press('ArrowUp');
+    const description = (await frame.evaluate(() => document.activeElement.querySelector('td:nth-child(5)')?.textContent ?? '')).trim();
     await page.keyboard.press('Enter');
-    await page.locator('.monaco-list-row.selected', { hasText: /images/ }).first().waitFor({ state: 'visible', timeout: 15000 });
+    // The tree's series label is "MODALITY #number · description".
+    const label = description && !description.startsWith('#') ? description : / · |#\d+/;
+    await page.locator('.monaco-list-row.selected', { hasText: label }).first().waitFor({ state: 'visible', timeout: 15000 });
   });
 
   await check('the real corpus: the Modalities card stays one card high with 14 modalities; "+N more" lists them all', async () => {
@@ -372,6 +386,18 @@ async function emptyFolderChecks() {
     await page.mouse.move(1400, 940);
     await page.waitForTimeout(500);
     await screenshot(page, 'summary-empty.png');
+  });
+
+  await check('a folder with no candidate file (no index written): says so, no charts or table, the exports disabled', async () => {
+    assert(!existsSync(path.join(bareFolder, '.dicom')), 'the indexer wrote no index for it');
+    const frame = await openFolderSummary(bareFolder, '.empty', { indexed: false });
+    await frame.locator('.empty h2', { hasText: 'No index for this folder yet' }).waitFor({ timeout: 30000 });
+    assert((await frame.locator('.empty').innerText()).includes('A folder without any gets no index'), 'explains why there may be no index');
+    assertEq(await frame.locator('figure.chart, canvas, section.series, .cards').count(), 0, 'charts, table and cards');
+    for (const label of ['Export CSV', 'Export Excel', 'Copy summary']) assertEq(await frame.locator('button', { hasText: label }).isDisabled(), true, `${label} disabled`);
+    await page.mouse.move(1400, 940);
+    await page.waitForTimeout(500);
+    await screenshot(page, 'summary-no-index.png');
   });
 }
 

@@ -98,7 +98,8 @@ function sampleState() {
     folders: [{ uri: 'file:///data/LIDC', name: 'LIDC' }],
     folder: 'file:///data/LIDC',
     stats: {
-      patients: 40, studies: 41, series: series.length, instances: instances + 12, distinctSopInstances: instances + 12, duplicateSopInstances: 0,
+      patients: 40, studies: 41, series: series.length, instances: instances + 12, distinctSopInstances: instances + 12, duplicateSopInstances: 0, duplicateSopFiles: 0,
+      conflicts: { patients: 0, studies: 0, series: 1 },
       files: { total: instances + 20, ok: instances + 10, partial: 2, error: 3, notDicom: 5 },
       instancesPerStudy: { mean: (instances + 12) / 41, min: 1, max: 612 },
       sliceThickness: { min: 0.625, max: 5, missing: 12, invalid: 0, histogram, seriesHistogram },

@@ -116,13 +116,13 @@ async function cmdIndex(args: string[]): Promise<number> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UsageError(`the folder ${root} does not exist`);
-    throw new Error(`cannot read folder ${root}: ${code ?? (e as Error).message}`);
+    throw new Error(`cannot read folder ${root}: ${code ?? (e as Error).message}`, { cause: e });
   }
   if (!st.isDirectory()) throw new UsageError(`${root} is not a folder`);
   try {
     fs.readdirSync(root);
   } catch (e) {
-    throw new Error(`cannot read folder ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(`cannot read folder ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
   const controller = new AbortController();
   const onSignal = () => {
@@ -160,7 +160,7 @@ async function cmdIndex(args: string[]): Promise<number> {
 /** An index given as its file or as the data folder (then its default index). */
 async function openExisting(given: string): Promise<IndexDatabase> {
   let abs = path.resolve(given);
-  let isFolder = false;
+  let isFolder: boolean;
   try {
     isFolder = fs.statSync(abs).isDirectory();
   } catch {
@@ -174,7 +174,7 @@ async function openExisting(given: string): Promise<IndexDatabase> {
   try {
     return await IndexDatabase.open(abs, { readOnly: true });
   } catch (e) {
-    if (e instanceof DatabaseUnusableError) throw new Error(`${e.message}: not a usable index database (run 'dicom-index index <folder>' to rebuild it)`);
+    if (e instanceof DatabaseUnusableError) throw new Error(`${e.message}: not a usable index database (run 'dicom-index index <folder>' to rebuild it)`, { cause: e });
     throw e;
   }
 }

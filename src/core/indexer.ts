@@ -11,7 +11,7 @@ import { DEFAULT_LIMITS, ReadLimits } from './dicom/readHeader';
 import { ChunkReader } from './read/chunkReader';
 import { IndexDatabase } from './db/database';
 import { classifyDatabasePath, defaultDbPath, ensureDefaultFolder, removeDefaultFolderIfUnused } from './db/dbPath';
-import { FileRecord, IndexWriter } from './db/writer';
+import { FileRecord, IndexWriter, KnownFile } from './db/writer';
 import { acquireLock } from './lock';
 import { Candidate, scanFolder } from './scan/scanner';
 import { statCandidates } from './scan/statPaths';
@@ -87,7 +87,7 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
     const reader = newReader(root, opts);
     if (opts.database) {
       if (opts.rebuild) await opts.database.reset();
-      return await run(opts.database, root, dbPath, opts, log, t0, await findCandidates(root, dbPath, opts), reader, []);
+      return await run({ idx: opts.database, root, dbPath, opts, log, t0, found: await findCandidates(root, dbPath, opts), reader, readEarly: [] });
     }
     // sql.js compiles its WebAssembly in the background while the (synchronous) scan runs, and,
     // for a new database (nothing known yet), while the first files are read.
@@ -104,7 +104,7 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
     try {
       found = await findCandidates(root, dbPath, opts);
       if (fresh && found.candidates && !opened) {
-        await reader.readAll(found.candidates, (rec) => preRead.push(rec), opts.signal, () => undefined, CHUNK, () => opened);
+        await reader.readAll(found.candidates, (rec) => preRead.push(rec), opts.signal, () => undefined, FILES_PER_CHUNK, () => opened);
       }
     } catch (e) {
       // The database is opening meanwhile: let it finish (it may be moving a damaged file aside) and close it.
@@ -117,7 +117,7 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
     const idx = await opening;
     log(`database open ${Date.now() - t0} ms after the start (${preRead.length} files read meanwhile)`);
     try {
-      return await run(idx, root, dbPath, opts, log, t0, found, reader, preRead);
+      return await run({ idx, root, dbPath, opts, log, t0, found, reader, readEarly: preRead });
     } finally {
       idx.close();
     }
@@ -163,89 +163,137 @@ async function findCandidates(root: string, dbPath: string, opts: IndexOptions):
   return { candidates: scan.candidates, warnings: scan.unreadableDirs.map((d) => `a folder could not be listed (${d.reason})`), scanMs: Date.now() - t };
 }
 
-async function run(
-  idx: IndexDatabase,
-  root: string,
-  dbPath: string,
-  opts: IndexOptions,
-  log: (m: string) => void,
-  t0: number,
-  found: Found,
-  reader: ChunkReader,
-  readEarly: FileRecord[],
-): Promise<IndexResult> {
-  const warnings = [...idx.takeWarnings(), ...found.warnings];
-  warnings.forEach((w) => log(w));
+/** What one index run works with, handed from phase to phase. */
+interface RunContext {
+  idx: IndexDatabase;
+  root: string;
+  dbPath: string;
+  opts: IndexOptions;
+  log: (m: string) => void;
+  /** When the run started (Date.now()). */
+  t0: number;
+  found: Found;
+  reader: ChunkReader;
+  /** Records read while a new database opened (see indexFolder). */
+  readEarly: FileRecord[];
+}
+
+/** What the comparison with the index decided. */
+interface Plan {
+  writer: IndexWriter;
+  candidates: Candidate[];
+  known: Map<string, KnownFile>;
+  toRead: Candidate[];
+  toForget: number[];
+  /** Settings that change what is stored changed: every file is read again. */
+  rereadAll: boolean;
+  identity: boolean;
+  salt: string;
+}
+
+/** The four phases of a run: settings and scan/compare, forget, read what changed, save. */
+async function run(ctx: RunContext): Promise<IndexResult> {
+  const warnings = [...ctx.idx.takeWarnings(), ...ctx.found.warnings];
+  warnings.forEach((w) => ctx.log(w));
+  const plan = await compare(ctx);
+  forget(plan);
+  const read = await readChanged(ctx, plan);
+  const written = save(ctx, plan, read);
+  return {
+    root: ctx.root,
+    dbPath: ctx.dbPath,
+    cancelled: read.cancelled,
+    candidates: plan.candidates.length,
+    read: read.done,
+    unchanged: plan.candidates.length - plan.toRead.length,
+    removed: plan.toForget.length,
+    counts: read.counts,
+    warnings,
+    durationMs: Date.now() - ctx.t0,
+    written,
+  };
+}
+
+/** Phase 1: the run's settings, the candidates (the scan's, or the given paths), and what to read or forget. */
+async function compare(ctx: RunContext): Promise<Plan> {
+  const { idx, opts, log } = ctx;
   const identity = opts.storePatientIdentity !== false;
   const settingsKey = JSON.stringify({ identity, pixel: !!opts.pixelStats, include: opts.include ?? [], exclude: opts.exclude ?? [], sniff: opts.sniffExtensionless !== false });
   const previous = idx.getMeta('settings');
-  let forceRereadAll = false;
-  if (previous !== undefined && previous !== settingsKey) {
-    // Settings that change what is stored (identity, pixel stats, globs): re-read everything.
-    forceRereadAll = true;
-    log('index settings changed since the last run: re-reading every file');
-  }
+  // Settings that change what is stored (identity, pixel stats, globs): re-read everything.
+  const rereadAll = previous !== undefined && previous !== settingsKey;
+  if (rereadAll) log('index settings changed since the last run: re-reading every file');
   idx.setMeta('settings', settingsKey);
-  idx.setMeta('root', root);
+  idx.setMeta('root', ctx.root);
   const salt = identity ? '' : (idx.getMeta('patient_salt') ?? newSalt(idx));
   const writer = new IndexWriter(idx);
-  const report = throttle(opts.onProgress);
-  const signal = opts.signal;
-  const counts = { ok: 0, partial: 0, error: 0, not_dicom: 0 };
 
-  // 1. The scan's candidates (or the given paths).
   const tScan = Date.now();
-  let candidates: Candidate[];
   const known = writer.knownFiles();
+  let candidates: Candidate[];
   let toForget: number[] = [];
-  if (found.candidates === null) {
-    const res = await statCandidates(root, opts.only ?? []);
+  if (ctx.found.candidates === null) {
+    const res = await statCandidates(ctx.root, opts.only ?? []);
     candidates = res.present;
     toForget = res.missing.map((p) => known.get(p)?.id).filter((id): id is number => id !== undefined);
   } else {
-    candidates = found.candidates;
-    if (!signal?.aborted) {
+    candidates = ctx.found.candidates;
+    if (!opts.signal?.aborted) {
       const present = new Set(candidates.map((c) => c.relPath));
       for (const [p, k] of known) if (!present.has(p)) toForget.push(k.id);
     }
   }
-  log(`scan: ${candidates.length} candidate files in ${found.scanMs + Date.now() - tScan} ms`);
-
-  // 2. Compare with what the index holds.
-  const toRead = forceRereadAll
+  log(`scan: ${candidates.length} candidate files in ${ctx.found.scanMs + Date.now() - tScan} ms`);
+  const toRead = rereadAll
     ? candidates
     : candidates.filter((c) => {
         const k = known.get(c.relPath);
         return !k || k.retry || k.size !== c.size || k.mtimeMs !== Math.round(c.mtimeMs);
       });
-  const unchanged = candidates.length - toRead.length;
-  if (toForget.length) {
-    writer.begin();
-    writer.remove(toForget);
-    writer.commit();
-  }
+  return { writer, candidates, known, toRead, toForget, rereadAll, identity, salt };
+}
 
-  // 3. Read what changed, several reads in flight, writing in batches.
+/** Phase 2: forget files that are gone (or now excluded). */
+function forget(plan: Plan): void {
+  if (!plan.toForget.length) return;
+  plan.writer.begin();
+  plan.writer.remove(plan.toForget);
+  plan.writer.commit();
+}
+
+interface ReadOutcome {
+  done: number;
+  counts: IndexResult['counts'];
+  cancelled: boolean;
+}
+
+/** Phase 3: read what changed, several reads in flight, committing in batches and saving now and then. */
+async function readChanged(ctx: RunContext, plan: Plan): Promise<ReadOutcome> {
+  const { idx, opts, reader } = ctx;
+  const { writer } = plan;
+  const report = throttle(opts.onProgress);
+  const counts = { ok: 0, partial: 0, error: 0, not_dicom: 0 };
+  const total = plan.toRead.length;
   const tRead = Date.now();
-  const saveEvery = opts.saveEveryMs ?? 30_000;
+  const saveEvery = opts.saveEveryMs ?? SAVE_EVERY_MS;
   let lastSave = Date.now();
   let lastCommit = Date.now();
   let done = 0;
   writer.begin();
   const accept = (rec: FileRecord) => {
-    rec.isNew = !forceRereadAll && !known.has(rec.relPath);
-    if (!identity && rec.values) anonymise(rec.values, salt);
+    rec.isNew = !plan.rereadAll && !plan.known.has(rec.relPath);
+    if (!plan.identity && rec.values) anonymise(rec.values, plan.salt);
     writer.write(rec);
     counts[rec.status]++;
     done++;
-    report({ phase: 'read', done, total: toRead.length });
+    report({ phase: 'read', done, total });
   };
   const afterChunk = () => {
-    if (Date.now() - lastCommit < 2000 && done % 4096 >= CHUNK) return;
+    if (Date.now() - lastCommit < COMMIT_EVERY_MS && done % COMMIT_EVERY_FILES >= FILES_PER_CHUNK) return;
     writer.commit();
     lastCommit = Date.now();
     if (Date.now() - lastSave > saveEvery) {
-      report({ phase: 'save', done, total: toRead.length });
+      report({ phase: 'save', done, total });
       writer.invalidateStatements();
       idx.save();
       lastSave = Date.now();
@@ -253,48 +301,47 @@ async function run(
     writer.begin();
   };
   // Files read while the database opened are the first of toRead when nothing was known (else read again).
-  const preRead = known.size === 0 && !forceRereadAll ? readEarly : [];
+  const preRead = plan.known.size === 0 && !plan.rereadAll ? ctx.readEarly : [];
   for (let i = 0; i < preRead.length; i++) {
     accept(preRead[i]);
-    if (i % CHUNK === CHUNK - 1) afterChunk();
+    if (i % FILES_PER_CHUNK === FILES_PER_CHUNK - 1) afterChunk();
   }
-  await reader.readAll(toRead.slice(preRead.length), accept, signal, afterChunk, CHUNK);
-  const how = reader.describe();
+  await reader.readAll(plan.toRead.slice(preRead.length), accept, opts.signal, afterChunk, FILES_PER_CHUNK);
   writer.commit();
   writer.invalidateStatements();
-  const cancelled = !!signal?.aborted;
-  log(`read: ${done} files in ${Date.now() - tRead} ms (${unchanged} unchanged, ${toForget.length} removed; ${how})${cancelled ? ', cancelled' : ''}`);
-
-  // 4. Save.
-  const tSave = Date.now();
-  idx.setMeta('incomplete', cancelled ? 'true' : 'false');
-  const nothingToRecord = candidates.length === 0 && known.size === 0 && !fs.existsSync(dbPath);
-  if (nothingToRecord) {
-    log('no candidate files and no index yet: no index written');
-  } else if (done > 0 || toForget.length > 0 || idx.isDirty) {
-    idx.setMeta('last_indexed', new Date().toISOString());
-    report({ phase: 'save', done, total: toRead.length });
-    idx.save();
-    log(`save: ${Date.now() - tSave} ms`);
-  } else {
-    log('nothing changed: the index file is left as it was');
-  }
-  return {
-    root,
-    dbPath,
-    cancelled,
-    candidates: candidates.length,
-    read: done,
-    unchanged,
-    removed: toForget.length,
-    counts,
-    warnings,
-    durationMs: Date.now() - t0,
-    written: !nothingToRecord,
-  };
+  const cancelled = !!opts.signal?.aborted;
+  ctx.log(`read: ${done} files in ${Date.now() - tRead} ms (${plan.candidates.length - total} unchanged, ${plan.toForget.length} removed; ${reader.describe()})${cancelled ? ', cancelled' : ''}`);
+  return { done, counts, cancelled };
 }
 
-const CHUNK = 128;
+/** Phase 4: save when anything changed. Returns false when the run wrote no index (nothing to record). */
+function save(ctx: RunContext, plan: Plan, read: ReadOutcome): boolean {
+  const { idx } = ctx;
+  const tSave = Date.now();
+  idx.setMeta('incomplete', read.cancelled ? 'true' : 'false');
+  if (plan.candidates.length === 0 && plan.known.size === 0 && !fs.existsSync(ctx.dbPath)) {
+    ctx.log('no candidate files and no index yet: no index written');
+    return false;
+  }
+  if (read.done > 0 || plan.toForget.length > 0 || idx.isDirty) {
+    idx.setMeta('last_indexed', new Date().toISOString());
+    throttle(ctx.opts.onProgress)({ phase: 'save', done: read.done, total: plan.toRead.length });
+    idx.save();
+    ctx.log(`save: ${Date.now() - tSave} ms`);
+  } else {
+    ctx.log('nothing changed: the index file is left as it was');
+  }
+  return true;
+}
+
+/** Files handed to the reader at a time; a commit is considered after each chunk. */
+const FILES_PER_CHUNK = 128;
+/** Commit at least this often (ms), or every this many files, whichever comes first. */
+const COMMIT_EVERY_MS = 2000;
+const COMMIT_EVERY_FILES = 4096;
+/** Save a long run at least this often (ms), so a crash loses at most this much work. */
+const SAVE_EVERY_MS = 30_000;
+
 
 function newSalt(idx: IndexDatabase): string {
   const salt = crypto.randomBytes(16).toString('hex');

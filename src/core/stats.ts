@@ -41,7 +41,10 @@ export function computeStats(idx: IndexDatabase): Stats {
   for (const [id, m] of modalitiesOf) {
     const se = series.get(id);
     if (se && m.size === 1) se.modality = [...m][0];
-    else if (se) (mixed.push(id), mixedSet.add(id));
+    else if (se) {
+      mixed.push(id);
+      mixedSet.add(id);
+    }
   }
   // One sort of the SOP Instance UIDs gives both the distinct count and the duplicated ones.
   const sop = one<Record<string, number>>(`

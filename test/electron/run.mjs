@@ -27,7 +27,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'dwi-electron-'));
 const workspace = path.join(tmp, 'workspace');
 const userData = path.join(tmp, 'user-data');
 const extensionsDir = path.join(tmp, 'extensions');
-let code = 1;
+let code;
 try {
   mkdirSync(workspace, { recursive: true });
   code = await runTests({

@@ -1,6 +1,7 @@
 /** Incremental indexing, cancellation, damaged databases, the lock, and the privacy switch. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { indexFolder, defaultDbPath } from '../../src/core/indexer';
 import { IndexDatabase } from '../../src/core/db/database';
@@ -170,7 +171,7 @@ describe('indexer', function () {
     await assert.rejects(indexFolder(root), IndexBusyError);
     lock.release();
     // a lock left by a process that no longer exists
-    fs.writeFileSync(`${db}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: require('node:os').hostname(), started: new Date().toISOString() }));
+    fs.writeFileSync(`${db}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), started: new Date().toISOString() }));
     const r = await indexFolder(root);
     assert.equal(r.cancelled, false);
     assert.equal(fs.existsSync(`${db}.lock`), false);

@@ -154,7 +154,7 @@ export async function fuzz(opts: { dir: string; iterations: number; seconds?: nu
     fs.writeFileSync(file, bytes);
     // Small first reads now and then, so that the grow-and-reparse path runs too.
     const limits = opts.limits ?? (rnd() < 0.25 ? { ...DEFAULT_LIMITS, firstRead: 64 + Math.floor(rnd() * 512) } : DEFAULT_LIMITS);
-    let problem: string | null = null;
+    let problem: string | null;
     const t = performance.now();
     try {
       const h = readHeaderSync(file, limits);

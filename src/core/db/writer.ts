@@ -43,8 +43,24 @@ const kindOf = (rec: FileRecord) => rec.errorKind ?? (rec.status === 'error' && 
 /** A cache key for one set of attribute values under a parent: NULL and '' differ, numbers keep their type. */
 const attrKey = (parentId: number, vals: readonly SqlValue[]) => `${parentId}|${JSON.stringify(vals)}`;
 
+/** The writer's prepared statements, by name (a misspelt name does not compile). */
+interface Statements {
+  insertDir: Statement;
+  upsertFile: Statement;
+  insertFile: Statement;
+  deleteInstance: Statement;
+  deleteFile: Statement;
+  insertPatient: Statement;
+  insertStudy: Statement;
+  insertSeries: Statement;
+  insertPatientAttrs: Statement;
+  insertStudyAttrs: Statement;
+  insertSeriesAttrs: Statement;
+  insertInstance: Statement;
+}
+
 export class IndexWriter {
-  private stmts: Record<string, Statement> | null = null;
+  private stmts: Statements | null = null;
   private dirIds = new Map<string, number>();
   private patientIds = new Map<string, number>();
   private studyIds = new Map<string, number>();
@@ -165,7 +181,7 @@ export class IndexWriter {
     p[i++] = rec.sliceThicknessInvalid ?? null;
     p[i++] = rec.pixel?.dataType ?? null;
     p[i++] = rec.pixel?.mean ?? null;
-    p[i++] = rec.pixel?.summary ?? null;
+    p[i] = rec.pixel?.summary ?? null;
     s.insertInstance.run(p);
   }
 
@@ -239,7 +255,7 @@ export class IndexWriter {
     prune(this.seriesAttrIds, 'series_attrs');
   }
 
-  private prepare(): Record<string, Statement> {
+  private prepare(): Statements {
     if (this.stmts) return this.stmts;
     const db = this.idx.db;
     const ph = (n: number) => Array(n).fill('?').join(', ');

@@ -74,6 +74,7 @@ function displayValue(ds: DataSet, el: Element, vr: string, cs: CharsetInfo, max
 
 /** Makes control characters (NUL, ESC, CR, LF…) visible so that no value can drive a terminal. */
 export function visible(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\u001b' ? '\\e' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 

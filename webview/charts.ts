@@ -341,7 +341,7 @@ export class Charts {
     const e = this.charts.get(id);
     if (!e || !e.spec.bars.length) return;
     const last = e.spec.bars.length - 1;
-    let next = e.cursor;
+    let next: number;
     switch (ev.key) {
       case 'ArrowRight':
       case 'ArrowDown':

@@ -180,7 +180,11 @@ function pickBar(id: ChartId, bar: ChartBar): void {
   live.textContent = table.currentFacet ? `Series table filtered: ${table.captionText}.` : `Filter removed: ${table.captionText}.`;
 }
 
-/** A chart with its accessible data table (read by screen readers; the canvas is the picture). */
+/**
+ * A chart with its accessible data table (read by screen readers; the canvas is the picture). The
+ * data rows are the table's own children (no tbody, as the HTML content model allows), so that
+ * `table tbody tr` still means the series table's rows.
+ */
 function chartFigure(plan: ChartPlan): { figure: HTMLElement; canvas: HTMLCanvasElement } {
   const { id, spec } = plan;
   const title = CHART_TITLES[id];
@@ -189,7 +193,7 @@ function chartFigure(plan: ChartPlan): { figure: HTMLElement; canvas: HTMLCanvas
     { class: 'sr-only', id: `${id}-data` },
     h('caption', {}, title),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, plan.keyHeader), h('th', { scope: 'col' }, spec.unit === 'series' ? 'Series' : 'Instances'))),
-    h('tbody', {}, ...spec.bars.map((b) => h('tr', {}, h('th', { scope: 'row' }, b.label), h('td', {}, formatCount(b.count))))),
+    ...spec.bars.map((b) => h('tr', {}, h('th', { scope: 'row' }, b.label), h('td', {}, formatCount(b.count)))),
   );
   const range = spec.bars.length ? `${spec.bars.length} ${spec.bars.length === 1 ? 'bar' : 'bars'}, ${spec.bars[0].label} to ${spec.bars[spec.bars.length - 1].label}${spec.xUnit ? ` ${spec.xUnit}` : ''}` : 'no values';
   const canvas = h('canvas', {

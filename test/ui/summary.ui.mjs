@@ -132,9 +132,22 @@ async function openFolderSummary(folder, selector, { indexed = true } = {}) {
   await openWorkbench(page, { url: server.url, folder, remoteAuthority: server.remoteAuthority, payload: [['extensionDevelopmentPath', repoRoot]] });
   await waitForWorkbench(page);
   if (indexed) await page.locator('.statusbar-item', { hasText: /DICOM/ }).first().waitFor({ state: 'visible', timeout: 60000 });
-  // Either way, the extension's contributions (its view container, its commands) must be known first.
-  else await page.locator('.activitybar [aria-label^="DICOM"]').first().waitFor({ state: 'visible', timeout: 60000 });
-  await runCommand(page, 'DICOM: Show Summary', { timeout: 60000 });
+  else {
+    // The extension's contributions must be known first: its view container shows then.
+    await page.locator('.activitybar [aria-label^="DICOM"]').first().waitFor({ state: 'visible', timeout: 60000 });
+  }
+  // The palette may run the command before the extension is up (then nothing opens): try again.
+  const tab = page.locator('.tab', { hasText: 'DICOM Summary' }).first();
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, 'DICOM: Show Summary', { timeout: 60000 });
+    try {
+      await tab.waitFor({ state: 'visible', timeout: 15000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+      say(`the summary did not open (attempt ${attempt}); again`);
+    }
+  }
   return webviewFrameWith(page, selector);
 }
 
@@ -291,10 +304,10 @@ async function realCorpusChecks() {
       const fig = frame.locator(`figure[data-chart="${id}"]`);
       const label = await fig.locator('canvas').getAttribute('aria-label');
       assert(label && label.length > 20, `${id}: canvas aria-label ${label}`);
-      const rows = await fig.locator('table.sr-only tbody tr').count();
+      const rows = await fig.locator('table.sr-only > tr').count();
       assertEq(rows, (await barsOf(frame, id)).length, `${id}: data table rows`);
     }
-    const first = await frame.locator('figure[data-chart="modalities"] table.sr-only tbody tr').first().innerText();
+    const first = await frame.locator('figure[data-chart="modalities"] table.sr-only > tr').first().innerText();
     assert(/^CT\s+68$/.test(first.trim()), `modalities data table: ${first}`);
   });
 

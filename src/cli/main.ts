@@ -222,7 +222,7 @@ async function cmdTags(args: string[]): Promise<number> {
   const tags = await readFileTags(file, values.full ? { maxValueLength: 10_000 } : undefined);
   if (tags.status === 'not_dicom' || tags.status === 'error') {
     if (values.json) process.stdout.write(JSON.stringify(tags) + '\n');
-    process.stderr.write(`dicom-index: ${file} ${tags.status === 'not_dicom' ? 'is not a DICOM file' : 'could not be read as DICOM'}${tags.error ? ` (${tags.error})` : ''}\n`);
+    process.stderr.write(`dicom-index: ${file}: ${tags.error ?? (tags.status === 'not_dicom' ? 'not a DICOM file' : 'could not be read as DICOM')}\n`);
     return 1;
   }
   if (values.json) {

@@ -7,11 +7,12 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_LIMITS, ReadLimits } from './dicom/readHeader';
+import { DEFAULT_LIMITS, ReadLimits } from './dicom/header/types';
 import { ChunkReader } from './read/chunkReader';
 import { IndexDatabase } from './db/database';
 import { classifyDatabasePath, defaultDbPath, ensureDefaultFolder, removeDefaultFolderIfUnused } from './db/dbPath';
-import { FileRecord, IndexWriter, KnownFile } from './db/writer';
+import { IndexWriter } from './db/writer';
+import type { FileRecord, KnownFile } from './records';
 import { acquireLock } from './lock';
 import { Candidate, scanFolder } from './scan/scanner';
 import { statCandidates } from './scan/statPaths';
@@ -104,7 +105,7 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
     try {
       found = await findCandidates(root, dbPath, opts);
       if (fresh && found.candidates && !opened) {
-        await reader.readAll(found.candidates, (rec) => preRead.push(rec), opts.signal, () => undefined, FILES_PER_CHUNK, () => opened);
+        await reader.readAll(found.candidates, (rec) => preRead.push(rec), { signal: opts.signal, afterChunk: () => undefined, chunkSize: FILES_PER_CHUNK, stop: () => opened });
       }
     } catch (e) {
       // The database is opening meanwhile: let it finish (it may be moving a damaged file aside) and close it.
@@ -306,7 +307,7 @@ async function readChanged(ctx: RunContext, plan: Plan): Promise<ReadOutcome> {
     accept(preRead[i]);
     if (i % FILES_PER_CHUNK === FILES_PER_CHUNK - 1) afterChunk();
   }
-  await reader.readAll(plan.toRead.slice(preRead.length), accept, opts.signal, afterChunk, FILES_PER_CHUNK);
+  await reader.readAll(plan.toRead.slice(preRead.length), accept, { signal: opts.signal, afterChunk, chunkSize: FILES_PER_CHUNK });
   writer.commit();
   writer.invalidateStatements();
   const cancelled = !!opts.signal?.aborted;

@@ -1,5 +1,6 @@
 /** Every tag of one file, for `dicom-index tags`, the hover and the Show Tags document. */
-import { readHeader, FileStatus } from './dicom/readHeader';
+import { readHeader } from './dicom/header/read';
+import type { FileStatus } from './dicom/header/types';
 import { dumpDataSet, TagRow, DumpOptions } from './dicom/dump';
 
 export interface FileTags {

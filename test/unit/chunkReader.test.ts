@@ -7,8 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AdaptiveStrategy, ChunkReader, COLD_READ_US, IoMode } from '../../src/core/read/chunkReader';
-import { DEFAULT_LIMITS } from '../../src/core/dicom/readHeader';
-import type { FileRecord } from '../../src/core/db/writer';
+import { DEFAULT_LIMITS } from '../../src/core/dicom/header/types';
+import type { FileRecord } from '../../src/core/records';
 import { scanFolder } from '../../src/core/scan/scanner';
 import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
@@ -50,12 +50,13 @@ describe('chunk reader', function () {
             seen.push(rec);
             maxFds = Math.max(maxFds, openFds() ?? 0);
           },
-          undefined,
-          () => {
-            assert.equal(seen.length % 8, 0, 'the hook comes right after a whole chunk');
-            commits++;
+          {
+            afterChunk: () => {
+              assert.equal(seen.length % 8, 0, 'the hook comes right after a whole chunk');
+              commits++;
+            },
+            chunkSize: 8,
           },
-          8,
         );
         assert.deepEqual(seen.map((r) => r.relPath).sort(), candidates.map((c) => c.relPath).sort());
         assert.equal(commits, Math.floor(61 / 8));

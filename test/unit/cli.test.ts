@@ -119,7 +119,7 @@ describe('dicom-index CLI', function () {
     assert.match(missing.err, /missing\.dcm does not exist/);
     const text = cli(['tags', path.join(root, 'notes.dcm')]);
     assert.equal(text.code, 1);
-    assert.match(text.err, /notes\.dcm is not a DICOM file/);
+    assert.match(text.err, /notes\.dcm: not a DICOM file \(no DICM marker/);
   });
 
   it('plain stats says when the last index run did not finish', () => {

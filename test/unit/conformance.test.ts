@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readHeader } from '../../src/core/dicom/readHeader';
+import { readHeader } from '../../src/core/dicom/header/read';
 import { extractFields } from '../../src/core/dicom/extract';
 import { pixelSummary } from '../../src/core/dicom/pixelStats';
 import { indexFolder } from '../../src/core/indexer';

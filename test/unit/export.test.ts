@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ExcelJS from 'exceljs';
 import { IndexDatabase } from '../../src/core/db/database';
-import { FileRecord, IndexWriter } from '../../src/core/db/writer';
+import { IndexWriter } from '../../src/core/db/writer';
+import type { FileRecord } from '../../src/core/records';
 import { FIELDS, FieldValues } from '../../src/core/dicom/fields';
 import { cleanControls, EXPORT_COLUMNS, exportCsv, exportXlsx, limitCell, MAX_CELL_CHARS, neutraliseFormula, XLSX_SHEETS } from '../../src/core/export';
 import { indexFolder } from '../../src/core/indexer';
@@ -284,10 +285,10 @@ describe('export spreadsheet safety', () => {
         WindowCenter: '-600',
         SliceThickness: 1.25,
       };
-      const rec: FileRecord = { relPath: `dir/f${i}.dcm`, size: 100 + i, mtimeMs: 0, status: 'ok', error: null, values };
+      const rec: FileRecord = { relPath: `dir/f${i}.dcm`, size: 100 + i, mtimeMs: 0, status: 'ok', error: null, errorKind: null, values };
       w.write(rec);
     });
-    w.write({ relPath: '=cmd|calc.dcm', size: 1, mtimeMs: 0, status: 'not_dicom', error: '-not DICOM' });
+    w.write({ relPath: '=cmd|calc.dcm', size: 1, mtimeMs: 0, status: 'not_dicom', error: '-not DICOM', errorKind: 'format' });
     w.commit();
   });
   after(() => idx?.close());

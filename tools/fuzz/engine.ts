@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readHeaderSync, readHeader, DEFAULT_LIMITS, ReadLimits, HeaderRead } from '../../src/core/dicom/readHeader';
+import { readHeaderSync, readHeader } from '../../src/core/dicom/header/read';
+import { DEFAULT_LIMITS, ReadLimits, HeaderRead } from '../../src/core/dicom/header/types';
 import { extractFields } from '../../src/core/dicom/extract';
 import { dumpDataSet } from '../../src/core/dicom/dump';
 import { buildCt } from '../../test/fixtures/dicomFiles';

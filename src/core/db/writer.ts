@@ -1,45 +1,12 @@
 /** Writes file records into the index in transactions, normalising patient/study/series. */
 import type { SqlValue, Statement } from 'sql.js';
-import { FileStatus, isReadFailure } from '../dicom/readHeader';
+import type { FileStatus } from '../dicom/header/types';
 import type { FieldValues } from '../dicom/fields';
+import type { FileRecord, KnownFile } from '../records';
 import { IndexDatabase } from './database';
 import { INSTANCE_COLUMNS, PATIENT_ATTRS, REL_PATH_SQL, SERIES_ATTRS, STUDY_ATTRS } from './schema';
 
-export interface PixelSummary {
-  dataType: string | null;
-  mean: number | null;
-  /** e.g. `512x512 int16, mean 42.1`, or why there is no mean (`compressed: JPEG baseline`). */
-  summary: string;
-}
-
-export interface FileRecord {
-  /** Relative to the root, `/`-separated. */
-  relPath: string;
-  size: number;
-  mtimeMs: number;
-  status: FileStatus;
-  error: string | null;
-  /** Why it failed, for the program: `io` failures (the system's) are retried by the next run. */
-  errorKind?: 'io' | 'format' | 'limit' | null;
-  values?: FieldValues;
-  sliceThicknessInvalid?: string | null;
-  pixel?: PixelSummary | null;
-  /** The index has no row for this path yet (a fresh file): nothing old to delete first. */
-  isNew?: boolean;
-}
-
-export interface KnownFile {
-  id: number;
-  size: number;
-  mtimeMs: number;
-  status: FileStatus;
-  /** The last read failed for a reason of the system's (see isReadFailure): read it again. */
-  retry: boolean;
-}
-
 const key = (v: SqlValue | undefined) => (v == null ? '' : String(v));
-// Until the reader sets errorKind on every failure: the old classification of its messages.
-const kindOf = (rec: FileRecord) => rec.errorKind ?? (rec.status === 'error' && isReadFailure(rec.error) ? 'io' : null);
 /** A cache key for one set of attribute values under a parent: NULL and '' differ, numbers keep their type. */
 const attrKey = (parentId: number, vals: readonly SqlValue[]) => `${parentId}|${JSON.stringify(vals)}`;
 
@@ -156,12 +123,12 @@ export class IndexWriter {
     if (rec.isNew) {
       // A fresh file: we choose its id (no RETURNING round trip), and nothing old is there to delete.
       const id = this.nextFileId();
-      s.insertFile.run([id, dirId, name, rec.size, mtime, rec.status, rec.error, kindOf(rec)]);
+      s.insertFile.run([id, dirId, name, rec.size, mtime, rec.status, rec.error, rec.errorKind]);
       if (this.idx.db.getRowsModified() === 1) fileId = id;
       else this.fileIdCeiling = null; // it was there after all (ignored): upsert it below
     }
     if (fileId === undefined) {
-      fileId = this.returningId(s.upsertFile, [dirId, name, rec.size, mtime, rec.status, rec.error, kindOf(rec)]);
+      fileId = this.returningId(s.upsertFile, [dirId, name, rec.size, mtime, rec.status, rec.error, rec.errorKind]);
       s.deleteInstance.run([fileId]);
       if (this.idx.db.getRowsModified() > 0) this.mayOrphan = true;
     }

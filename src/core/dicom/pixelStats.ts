@@ -5,8 +5,14 @@
  */
 import * as fs from 'node:fs';
 import type { FieldValues } from './fields';
-import type { HeaderRead } from './readHeader';
-import type { PixelSummary } from '../db/writer';
+import type { HeaderRead } from './header/types';
+
+export interface PixelSummary {
+  dataType: string | null;
+  mean: number | null;
+  /** e.g. `512x512 int16, mean 42.1`, or why there is no mean (`compressed: JPEG baseline`). */
+  summary: string;
+}
 
 const COMPRESSED: Record<string, string> = {
   '1.2.840.10008.1.2.4.50': 'JPEG baseline',

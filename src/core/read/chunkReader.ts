@@ -3,17 +3,25 @@
  * synchronous reads (warm cache: no thread-pool round trips, which cost ~100 µs of main-thread time
  * per file here) or several asynchronous reads in flight (cold cache: the disk's waits overlap
  * parsing). The choice follows the measured latency of synchronous reads, re-checked as the run goes.
- *
- * A read worker thread on the second core was tried and measured: with V8's own background threads
- * (GC, compilers) already busy there, it made warm runs 10–20% slower and cold ones no faster.
  */
 import { extractFields } from '../dicom/extract';
 import { pixelSummary } from '../dicom/pixelStats';
-import { HeaderRead, readHeader, readHeaderSync, ReadLimits } from '../dicom/readHeader';
-import type { FileRecord } from '../db/writer';
+import { readHeader, readHeaderSync } from '../dicom/header/read';
+import { ioProblem, unexpected, valuesUndecodable } from '../dicom/header/problems';
+import type { HeaderRead, ReadLimits } from '../dicom/header/types';
+import type { FileRecord } from '../records';
 import { Candidate, resolveRel } from '../scan/scanner';
 
 export type IoMode = 'adaptive' | 'sync' | 'async';
+
+export interface ReadAllOptions {
+  signal?: AbortSignal;
+  /** Called after every `chunkSize` records (the indexer commits there). */
+  afterChunk: () => void;
+  chunkSize: number;
+  /** Stop starting reads once this says so (reads under way finish): the files taken are a prefix. */
+  stop?: () => boolean;
+}
 
 export interface ChunkReaderOptions {
   root: string;
@@ -52,15 +60,8 @@ export class ChunkReader {
    * Asynchronous reads stay in flight from one chunk to the next: no pipeline drain at each
    * boundary, where a cold disk would leave the parser idle.
    */
-  async readAll(
-    files: Candidate[],
-    onRecord: (rec: FileRecord) => void,
-    signal: AbortSignal | undefined,
-    afterChunk: () => void,
-    chunkSize: number,
-    /** Stop starting reads once this says so (reads under way finish): the files taken are a prefix. */
-    stop?: () => boolean,
-  ): Promise<number> {
+  async readAll(files: Candidate[], onRecord: (rec: FileRecord) => void, opts: ReadAllOptions): Promise<number> {
+    const { signal, afterChunk, chunkSize, stop } = opts;
     let delivered = 0;
     const deliver = (rec: FileRecord) => {
       onRecord(rec);
@@ -96,7 +97,7 @@ export class ChunkReader {
         if (signal?.aborted || stop?.()) break;
         const c = chunk[i];
         const abs = resolveRel(root, c.relPath);
-        onRecord(await toRecord(abs, c, readHeaderSync(abs, limits, this.scratch, c, io), pixelStats));
+        onRecord(await toRecord(abs, c, readHeaderSync(abs, limits, c, this.scratch, io), pixelStats));
       }
       this.strategy.recordSync(io.reads, io.ms);
       this.strategy.count(mode, i);
@@ -128,11 +129,12 @@ export class ChunkReader {
               launch();
               return toRecord(abs, c, h, pixelStats);
             })
-            .catch((e: unknown): FileRecord => {
+            .catch((): FileRecord => {
               // Never expected (readHeader and toRecord report problems in the record), but a
               // rejection must not stall the run: the file is recorded as unreadable.
               if (!read) reading--;
-              return { relPath: c.relPath, size: c.size, mtimeMs: c.mtimeMs, status: 'error', error: `cannot read (${String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200)})` };
+              const p = unexpected();
+              return { relPath: c.relPath, size: c.size, mtimeMs: c.mtimeMs, status: 'error', error: p.reason, errorKind: p.kind };
             })
             .then((rec) => {
               this.pool.push(scratch);
@@ -168,16 +170,18 @@ export class ChunkReader {
 }
 
 export async function toRecord(abs: string, c: Candidate, h: HeaderRead, pixelStats: boolean): Promise<FileRecord> {
-  const rec: FileRecord = { relPath: c.relPath, size: h.size || c.size, mtimeMs: h.mtimeMs || c.mtimeMs, status: h.status, error: h.error };
+  const rec: FileRecord = { relPath: c.relPath, size: h.size || c.size, mtimeMs: h.mtimeMs || c.mtimeMs, status: h.status, error: h.error, errorKind: h.errorKind };
   if (h.dataSet && (h.status === 'ok' || h.status === 'partial')) {
     try {
       const ex = extractFields(h.dataSet, h.transferSyntax);
       rec.values = ex.values;
       rec.sliceThicknessInvalid = ex.sliceThicknessInvalid;
-      if (pixelStats) rec.pixel = await pixelSummary(abs, h, ex.values).catch((e) => ({ dataType: null, mean: null, summary: `pixel data unreadable (${(e as Error).message})` }));
-    } catch (e) {
+      if (pixelStats) rec.pixel = await pixelSummary(abs, h, ex.values).catch((e: unknown) => ({ dataType: null, mean: null, summary: `pixel data unreadable (${ioProblem(e).reason})` }));
+    } catch {
+      const p = valuesUndecodable();
       rec.status = 'error';
-      rec.error = `header unreadable (${(e as Error).message.split('\n')[0].slice(0, 200)})`;
+      rec.error = p.reason;
+      rec.errorKind = p.kind;
       rec.values = undefined;
     }
   }

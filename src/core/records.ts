@@ -1,0 +1,30 @@
+/** What the reader makes of each file and what the index remembers of it: the records the indexer passes between them. */
+import type { FieldValues } from './dicom/fields';
+import type { ErrorKind, FileStatus } from './dicom/header/types';
+import type { PixelSummary } from './dicom/pixelStats';
+
+export interface FileRecord {
+  /** Relative to the root, `/`-separated. */
+  relPath: string;
+  size: number;
+  mtimeMs: number;
+  status: FileStatus;
+  /** One line for people: why the file is not `ok`. */
+  error: string | null;
+  /** What kind of failure `error` is (null when `error` is): decides what is retried. */
+  errorKind: ErrorKind | null;
+  values?: FieldValues;
+  sliceThicknessInvalid?: string | null;
+  pixel?: PixelSummary | null;
+  /** The index has no row for this path yet (a fresh file): nothing old to delete first. */
+  isNew?: boolean;
+}
+
+export interface KnownFile {
+  id: number;
+  size: number;
+  mtimeMs: number;
+  status: FileStatus;
+  /** The last read failed for a reason of the system's (error kind `io`): read it again. */
+  retry: boolean;
+}

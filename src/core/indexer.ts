@@ -81,7 +81,7 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
   const log = opts.log ?? (() => undefined);
   // Refuse a path that is not ours before anything is written (the lock file included).
   classifyDatabasePath(dbPath, root);
-  const createdDir = ensureDefaultFolder(dbPath, root);
+  const createdDir = ensureDefaultFolder(dbPath, root, { gitignore: false });
   const lock = acquireLock(dbPath);
   try {
     // One reader for the run: it learns the best way to read as it goes.

@@ -3,12 +3,12 @@
  * tree, the tooltips and the index "through the extension" (and usable by other extensions).
  */
 import type * as vscode from 'vscode';
-import type { FolderRunResult, IndexServiceImpl, RunOptions } from './indexService';
+import type { FolderRunResult, IndexService, RunOptions } from './contracts';
 import type { Log } from './log';
 import type { TreeElement } from './tree/elements';
 
 export interface DicomApi {
-  readonly service: IndexServiceImpl;
+  readonly service: IndexService;
   readonly tree: {
     getChildren(el?: TreeElement): Promise<TreeElement[]>;
     getTreeItem(el: TreeElement): vscode.TreeItem;
@@ -28,5 +28,9 @@ export interface DicomApi {
   /** Turns the file watcher on or off (tests build fixtures with it off). */
   setWatching(on: boolean): void;
   readonly statusText: string;
+  /** What the view shows around the tree: its description (the totals line) and its message. */
+  readonly view: { readonly description: string | undefined; readonly message: string | undefined };
+  /** The context keys the extension set (welcome content, menus, walkthrough), by key. */
+  readonly contextKeys: Readonly<Record<string, boolean>>;
   readonly log: Log;
 }

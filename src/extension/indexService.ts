@@ -6,44 +6,21 @@
  *   queued after it; watcher batches are merged into one queued batch.
  * - The core takes a lock file beside the database, so a CLI run on the same folder is reported
  *   as busy instead of being raced.
- * - When the database file changes underneath (the CLI indexed the folder, the file was deleted or
- *   damaged), the in-memory copy is dropped and opened again from disk, and the index "changes".
+ * - The databases' lifecycle (open, reload when the file changes underneath, drop) is
+ *   folderDatabases.ts; this module runs the index runs over them.
  * - Interactive runs show a notification with the file count and a Cancel button; cancelling
  *   aborts the core run, which commits and saves what was read (a consistent, usable index).
  */
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { IndexDatabase } from '../core/db/database';
-import { indexFolder, IndexProgress, IndexResult } from '../core/indexer';
+import type { IndexDatabase } from '../core/db/database';
+import { indexFolder } from '../core/indexer';
+import { progressFraction, progressText } from '../core/progressText';
 import { IndexBusyError } from '../core/lock';
-import type { FolderIndex, IndexService } from './contracts';
+import type { DatabaseRefusal, FolderIndex, FolderRunResult, IndexService, IndexState, RunKind, RunOptions, RunProgress } from './contracts';
+import { refusalText, showRefusal } from './databasePathSetting';
+import { FolderDatabases } from './folderDatabases';
 import { errorText, Log } from './log';
-import { folderSettings, FolderSettings } from './settings';
-
-export type RunKind = 'index' | 'rebuild' | 'paths';
-
-export interface FolderRunResult {
-  folder: vscode.WorkspaceFolder;
-  result?: IndexResult;
-  /** Another process holds the index lock. */
-  busy?: boolean;
-  error?: string;
-}
-
-export interface RunProgress {
-  folder: vscode.WorkspaceFolder;
-  kind: RunKind;
-  phase: IndexProgress['phase'];
-  done: number;
-  total: number;
-}
-
-export interface RunOptions {
-  /** A notification with progress and Cancel (commands); otherwise only the status bar. */
-  interactive?: boolean;
-  /** Only these folders (default: every workspace folder). */
-  folders?: readonly vscode.WorkspaceFolder[];
-}
+import { folderSettings } from './settings';
 
 interface Job {
   kind: RunKind;
@@ -57,101 +34,70 @@ interface Job {
   started: boolean;
 }
 
-class FolderState {
-  settings: FolderSettings;
-  db: IndexDatabase | undefined;
-  /** What the database file looked like when we last read or wrote it. */
-  diskKey = '';
-  running = false;
-  /** withDatabase calls in progress (an export): the database is not swapped under them. */
-  readers = 0;
-  opening: Promise<IndexDatabase | undefined> | undefined;
-  dbWatcher: vscode.Disposable | undefined;
-  constructor(readonly folder: vscode.WorkspaceFolder) {
-    this.settings = folderSettings(folder);
-  }
-  close(): void {
-    try {
-      this.db?.close();
-    } catch {
-      /* already closed */
-    }
-    this.db = undefined;
-  }
-}
-
 const key = (f: vscode.WorkspaceFolder) => f.uri.toString();
 
-export function fileKey(file: string): string {
-  try {
-    const st = fs.statSync(file);
-    return `${st.ino}:${st.size}:${st.mtimeMs}`;
-  } catch {
-    return 'missing';
-  }
-}
-
 export class IndexServiceImpl implements IndexService, vscode.Disposable {
-  private readonly states = new Map<string, FolderState>();
   private readonly changeEmitter = new vscode.EventEmitter<vscode.WorkspaceFolder>();
   private readonly progressEmitter = new vscode.EventEmitter<RunProgress | undefined>();
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.progressEmitter];
+  private readonly indexingEmitter = new vscode.EventEmitter<boolean>();
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.progressEmitter, this.indexingEmitter];
   private readonly queue: Job[] = [];
   private current: Job | undefined;
   private pumping = false;
   private idleWaiters: (() => void)[] = [];
-  /** Warnings shown to the user (the integration tests read them). */
+  /** Warnings and errors shown to the user (the integration tests read them). */
   readonly shownWarnings: string[] = [];
+  readonly shownErrors: string[] = [];
 
   readonly onDidChangeIndex = this.changeEmitter.event;
-  /** Progress of the current run; undefined when a run ends. */
   readonly onDidProgress = this.progressEmitter.event;
+  readonly onDidChangeIndexing = this.indexingEmitter.event;
   lastProgress: RunProgress | undefined;
 
+  private readonly databases: FolderDatabases;
+
   constructor(private readonly log: Log) {
-    this.disposables.push(
-      vscode.workspace.onDidChangeWorkspaceFolders((e) => {
-        for (const f of e.removed) this.dropFolder(f);
-        for (const f of e.added) this.changeEmitter.fire(f);
-      }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        for (const st of this.states.values()) {
-          if (!e.affectsConfiguration('dicom', st.folder.uri)) continue;
-          const next = folderSettings(st.folder);
-          const moved = next.dbPath !== st.settings.dbPath;
-          st.settings = next;
-          if (moved && !st.running) {
-            this.log.info(`${st.folder.name}: database path changed`);
-            st.close();
-            st.diskKey = '';
-            this.watchDbFile(st);
-            this.changeEmitter.fire(st.folder);
-          }
-        }
-      }),
-    );
+    this.databases = new FolderDatabases(log, {
+      changed: (f) => this.changeEmitter.fire(f),
+      warn: (m) => this.warn(m),
+      refused: (r) => {
+        this.shownErrors.push(refusalText(r));
+        showRefusal(r);
+      },
+      // The setting that named a refused path changed: try the folder again.
+      unrefused: (f) => void this.indexAll({ folders: [f] }),
+    });
+    this.disposables.push(this.databases);
   }
 
   // ---- IndexService ------------------------------------------------------------------------------
 
   folders(): FolderIndex[] {
-    return (vscode.workspace.workspaceFolders ?? []).map((folder) => ({ folder, dbPath: this.state(folder).settings.dbPath }));
+    return (vscode.workspace.workspaceFolders ?? []).map((folder) => ({ folder, dbPath: this.databases.state(folder).settings.dbPath }));
   }
 
   get isIndexing(): boolean {
     return this.current !== undefined;
   }
 
-  async withDatabase<T>(folder: vscode.WorkspaceFolder, fn: (idx: IndexDatabase) => T | Promise<T>): Promise<T | undefined> {
-    const st = this.state(folder);
-    const db = await this.ensureOpen(st, false);
-    if (!db) return undefined;
-    st.readers++;
-    try {
-      return await fn(db);
-    } finally {
-      st.readers--;
-    }
+  withDatabase<T>(folder: vscode.WorkspaceFolder, fn: (idx: IndexDatabase) => T | Promise<T>): Promise<T | undefined> {
+    return this.databases.use(folder, fn);
+  }
+
+  hasIndex(folder: vscode.WorkspaceFolder): boolean {
+    return this.databases.hasIndex(folder);
+  }
+
+  indexState(folder: vscode.WorkspaceFolder): IndexState {
+    return this.databases.indexState(folder);
+  }
+
+  refusal(folder: vscode.WorkspaceFolder): DatabaseRefusal | undefined {
+    return this.databases.refusal(folder);
+  }
+
+  dbPath(folder: vscode.WorkspaceFolder): string {
+    return this.databases.state(folder).settings.dbPath;
   }
 
   // ---- runs --------------------------------------------------------------------------------------
@@ -168,6 +114,8 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
 
   /** Re-reads these relative paths of a folder (the watcher): merged into one queued batch. */
   indexPaths(folder: vscode.WorkspaceFolder, relPaths: Iterable<string>): Promise<FolderRunResult[]> {
+    // A refused database path: no batch at all until the setting changes.
+    if (this.databases.refusal(folder)) return Promise.resolve([{ folder, refused: true }]);
     const k = key(folder);
     // A full run that has not started yet will see these files anyway.
     const queuedFull = this.queue.find((j) => j.kind !== 'paths' && j.folders.some((f) => key(f) === k));
@@ -223,8 +171,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'DICOM: Indexing', cancellable: true }, (progress, token) => {
       const cancel = token.onCancellationRequested(() => job.abort.abort());
       const sub = this.onDidProgress((p) => {
-        if (p?.phase === 'read') progress.report({ message: `${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} files` });
-        else if (p?.phase === 'scan') progress.report({ message: `scanning, ${p.done.toLocaleString('en-US')} files found` });
+        if (p) progress.report({ message: progressText(p) });
       });
       return job.promise.finally(() => {
         cancel.dispose();
@@ -248,14 +195,14 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
       while (this.queue.length) {
         const job = this.queue.shift()!;
         job.started = true;
-        this.current = job;
+        this.setCurrent(job);
         let results: FolderRunResult[] = [];
         try {
           results = await this.runJob(job);
         } catch (e) {
           this.log.error(`${job.kind} run failed: ${errorText(e)}`);
         } finally {
-          this.current = undefined;
+          this.setCurrent(undefined);
           this.lastProgress = undefined;
           this.progressEmitter.fire(undefined);
         }
@@ -268,25 +215,35 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     }
   }
 
+  /** The running job: isIndexing follows it, and onDidChangeIndexing fires when that changes. */
+  private setCurrent(job: Job | undefined): void {
+    const was = this.isIndexing;
+    this.current = job;
+    if (this.isIndexing !== was) this.indexingEmitter.fire(this.isIndexing);
+  }
+
   private async runJob(job: Job): Promise<FolderRunResult[]> {
     const results: FolderRunResult[] = [];
     const runAll = async (report: (message: string, increment?: number) => void) => {
       for (const folder of job.folders) {
         if (job.abort.signal.aborted) break;
         if (!(vscode.workspace.workspaceFolders ?? []).some((f) => key(f) === key(folder))) continue;
+        // A path known to be refused is tried again only when the user asks (a command).
+        const refusal = this.databases.refusal(folder);
+        if (refusal && !job.interactive) {
+          results.push({ folder, refused: true, error: refusal.message });
+          continue;
+        }
         const only = job.kind === 'paths' ? [...(job.paths.get(key(folder)) ?? [])] : undefined;
         const prefix = job.folders.length > 1 ? `${folder.name}: ` : '';
         let lastFraction = 0;
         results.push(
-          await this.runFolder(folder, job.kind, only, job.abort.signal, (p) => {
+          await this.runFolder(folder, job.kind, only, job.abort.signal, job.interactive, (p) => {
             this.lastProgress = p;
             this.progressEmitter.fire(p);
-            if (p.phase === 'scan') report(`${prefix}scanning, ${p.done.toLocaleString('en-US')} files found`);
-            else if (p.phase === 'read') {
-              const fraction = p.total ? p.done / p.total : 0;
-              report(`${prefix}${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} files`, Math.max(0, (fraction - lastFraction) * 100) / job.folders.length);
-              lastFraction = fraction;
-            } else report(`${prefix}saving`);
+            const fraction = progressFraction(p);
+            report(`${prefix}${progressText(p)}`, Math.max(0, (fraction - lastFraction) * 100) / job.folders.length);
+            lastFraction = Math.max(lastFraction, fraction);
           }),
         );
       }
@@ -313,18 +270,17 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     kind: RunKind,
     only: string[] | undefined,
     signal: AbortSignal,
+    interactive: boolean,
     onProgress: (p: RunProgress) => void,
   ): Promise<FolderRunResult> {
-    const st = this.state(folder);
+    const st = this.databases.state(folder);
     st.settings = folderSettings(folder);
     const s = st.settings;
     let db: IndexDatabase | undefined;
     try {
-      if (kind === 'rebuild' && !st.db) {
-        st.db = await IndexDatabase.open(s.dbPath, { rebuild: true, dataRoot: folder.uri.fsPath });
-        st.diskKey = fileKey(s.dbPath);
-      }
-      db = await this.ensureOpen(st, true);
+      // The core decides what the path holds (ours, damaged, not ours) and the indexer resets it for a rebuild.
+      db = await this.databases.open(st, true, interactive);
+      if (!db && st.refusal) return { folder, refused: true, error: st.refusal.message };
       if (!db) throw new Error('the index database could not be opened');
     } catch (e) {
       this.log.error(`${folder.name}: ${errorText(e)}`);
@@ -361,25 +317,25 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
         `${folder.name}: ${kind} ${result.cancelled ? 'cancelled' : 'done'} in ${Date.now() - t0} ms: ${result.candidates} candidates, ${result.read} read ` +
           `(${c.ok} ok, ${c.partial} partial, ${c.error} error, ${c.not_dicom} not DICOM), ${result.unchanged} unchanged, ${result.removed} removed`,
       );
+      if (!result.written) {
+        // Nothing to index and no index yet: the core wrote none, so keep no empty copy either.
+        st.forget();
+        st.noDicom = true;
+      } else st.noDicom = false;
       return { folder, result };
     } catch (e) {
       if (e instanceof IndexBusyError) {
         this.log.warn(`${folder.name}: index busy (process ${e.holder.pid}${e.holder.host ? ` on ${e.holder.host}` : ''})`);
-        // Nothing was written; a database opened only for this rebuild is not the one on disk.
-        if (kind === 'rebuild') {
-          st.close();
-          st.diskKey = '';
-        }
+        // Nothing was written: the lock is taken before a rebuild resets the database.
         return { folder, busy: true, error: errorText(e) };
       }
       this.log.error(`${folder.name}: ${kind} failed: ${errorText(e)}`);
       // The in-memory copy may hold half a transaction: read the file again next time.
-      st.close();
-      st.diskKey = '';
+      st.forget();
       return { folder, error: errorText(e) };
     } finally {
       st.running = false;
-      if (st.db) st.diskKey = fileKey(s.dbPath);
+      if (st.db) st.markInSync();
       this.changeEmitter.fire(folder);
     }
   }
@@ -401,7 +357,8 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
         );
       }
     }
-    const failed = results.filter((r) => r.error && !r.busy);
+    // A refused path has had its own error (with the setting that named it).
+    const failed = results.filter((r) => r.error && !r.busy && !r.refused);
     if (failed.length && job.kind !== 'paths') {
       void vscode.window.showErrorMessage(`DICOM: indexing ${failed.map((r) => r.folder.name).join(', ')} failed: ${failed[0].error}`);
     }
@@ -414,90 +371,16 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
       );
     } else if (done.length) {
       const problems = done.reduce((n, r) => n + r.result!.counts.error + r.result!.counts.not_dicom + r.result!.counts.partial, 0);
+      const read = done.reduce((n, r) => n + r.result!.read, 0);
+      const unchanged = done.reduce((n, r) => n + r.result!.unchanged, 0);
       const secs = (Math.max(...done.map((r) => r.result!.durationMs)) / 1000).toFixed(1);
-      vscode.window.setStatusBarMessage(`DICOM: ${files.toLocaleString('en-US')} files read in ${secs} s${problems ? `, ${problems} with problems` : ''}`, 8000);
+      const message = done.every((r) => !r.result!.written)
+        ? 'DICOM: no DICOM files found'
+        : read === 0 && !done.some((r) => r.result!.removed)
+          ? `DICOM: up to date: ${unchanged.toLocaleString('en-US')} files unchanged`
+          : `DICOM: ${files.toLocaleString('en-US')} files read in ${secs} s${problems ? `, ${problems} with problems` : ''}`;
+      vscode.window.setStatusBarMessage(message, 8000);
     }
-  }
-
-  // ---- databases ---------------------------------------------------------------------------------
-
-  private state(folder: vscode.WorkspaceFolder): FolderState {
-    let st = this.states.get(key(folder));
-    if (!st) {
-      st = new FolderState(folder);
-      this.states.set(key(folder), st);
-      this.watchDbFile(st);
-    }
-    return st;
-  }
-
-  /** The folder's open database: opened from disk when needed, reopened when the file changed underneath. */
-  private async ensureOpen(st: FolderState, create: boolean): Promise<IndexDatabase | undefined> {
-    if (st.db && !st.running && st.readers === 0 && fileKey(st.settings.dbPath) !== st.diskKey) {
-      this.log.info(`${st.folder.name}: the database file changed on disk; reloading it`);
-      st.close();
-      queueMicrotask(() => this.changeEmitter.fire(st.folder));
-    }
-    if (st.db) return st.db;
-    if (st.opening) {
-      await st.opening;
-      if (st.db || !create) return st.db;
-    }
-    if (!create && !fs.existsSync(st.settings.dbPath)) return undefined;
-    const dbPath = st.settings.dbPath;
-    st.opening = (async () => {
-      const t0 = Date.now();
-      try {
-        const db = await IndexDatabase.open(dbPath, { dataRoot: st.folder.uri.fsPath });
-        for (const w of db.takeWarnings()) this.warn(`DICOM (${st.folder.name}): ${w}`);
-        if (dbPath !== st.settings.dbPath) {
-          db.close();
-          return undefined;
-        }
-        st.db = db;
-        st.diskKey = fileKey(dbPath);
-        this.log.info(`${st.folder.name}: database opened in ${Date.now() - t0} ms`);
-        return db;
-      } catch (e) {
-        this.log.error(`${st.folder.name}: the database could not be opened: ${errorText(e)}`);
-        return undefined;
-      } finally {
-        st.opening = undefined;
-      }
-    })();
-    return st.opening;
-  }
-
-  /** Reload when the database file is written by someone else (the CLI), deleted or replaced. */
-  private watchDbFile(st: FolderState): void {
-    st.dbWatcher?.dispose();
-    const file = vscode.Uri.file(st.settings.dbPath);
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(file, '..'), '*.sqlite'));
-    let timer: NodeJS.Timeout | undefined;
-    const onEvent = (uri: vscode.Uri) => {
-      if (uri.fsPath !== st.settings.dbPath) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (st.running || st.opening || st.readers > 0) return;
-        const now = fileKey(st.settings.dbPath);
-        if (now === st.diskKey) return;
-        if (st.db) {
-          this.log.info(`${st.folder.name}: the database file changed on disk; reloading it`);
-          st.close();
-        }
-        st.diskKey = '';
-        this.changeEmitter.fire(st.folder);
-      }, 300);
-    };
-    st.dbWatcher = vscode.Disposable.from(w, w.onDidChange(onEvent), w.onDidCreate(onEvent), w.onDidDelete(onEvent), { dispose: () => clearTimeout(timer) });
-  }
-
-  private dropFolder(folder: vscode.WorkspaceFolder): void {
-    const st = this.states.get(key(folder));
-    if (!st) return;
-    st.dbWatcher?.dispose();
-    if (!st.running) st.close();
-    this.states.delete(key(folder));
   }
 
   private warn(message: string): void {
@@ -506,24 +389,9 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     void vscode.window.showWarningMessage(message);
   }
 
-  /** Does the folder have an index (a database file, or its first run is going)? */
-  hasIndex(folder: vscode.WorkspaceFolder): boolean {
-    const st = this.state(folder);
-    return st.running || fs.existsSync(st.settings.dbPath);
-  }
-
-  dbPath(folder: vscode.WorkspaceFolder): string {
-    return this.state(folder).settings.dbPath;
-  }
-
   dispose(): void {
     this.cancel();
     for (const j of this.queue) j.abort.abort();
-    for (const st of this.states.values()) {
-      st.dbWatcher?.dispose();
-      if (!st.running) st.close();
-    }
-    this.states.clear();
     vscode.Disposable.from(...this.disposables).dispose();
   }
 }

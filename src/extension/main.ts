@@ -6,6 +6,9 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { DicomApi } from './api';
+import { contextKeyValues, trackContextKeys } from './contextKeys';
+import type { IndexService } from './contracts';
+import { registerDatabasePathCommands } from './databasePathSetting';
 import { registerExportCommands } from './commands/exportCommands';
 import { registerIndexCommands } from './commands/indexCommands';
 import { registerShowTags } from './commands/showTags';
@@ -18,7 +21,7 @@ import { registerSummaryPanel } from './summary/panel';
 import { ExtensionSummaryHost } from './summaryHost';
 import type { TreeElement } from './tree/elements';
 import { DicomTreeProvider } from './tree/provider';
-import { problemCount } from '../core/treeQueries';
+import { trackViewState } from './tree/viewState';
 import { IndexWatcher } from './watcher';
 
 export function activate(context: vscode.ExtensionContext): DicomApi {
@@ -43,7 +46,9 @@ export function activate(context: vscode.ExtensionContext): DicomApi {
     registerExportCommands(service, log),
     registerShowTags(),
     registerTreeActions(view),
+    registerDatabasePathCommands(),
     trackViewState(service, view),
+    trackContextKeys(service),
   );
 
   log.info(`activated in ${Date.now() - t0} ms; ${(vscode.workspace.workspaceFolders ?? []).length} workspace folder(s)`);
@@ -66,6 +71,15 @@ export function activate(context: vscode.ExtensionContext): DicomApi {
     get statusText() {
       return status.text;
     },
+    contextKeys: contextKeyValues,
+    view: {
+      get description() {
+        return view.description;
+      },
+      get message() {
+        return view.message;
+      },
+    },
     log,
   };
 }
@@ -75,46 +89,13 @@ export function deactivate(): void {
 }
 
 /** `dicom.index.onStartup`: always, or if the folder has an index already (default), or never. */
-function indexOnStartup(service: IndexServiceImpl): void {
+function indexOnStartup(service: IndexService): void {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => {
     if (f.uri.scheme !== 'file') return false;
     const s = folderSettings(f);
+    // ifIndexed: something is at the database path (a refused one is reported by the run).
     return s.onStartup === 'always' || (s.onStartup === 'ifIndexed' && fs.existsSync(s.dbPath));
   });
   if (folders.length) void service.indexAll({ folders });
 }
 
-/** The view's badge (problem files), its message while indexing, and the `dicom.indexing` context key. */
-function trackViewState(service: IndexServiceImpl, view: vscode.TreeView<TreeElement>): vscode.Disposable {
-  let lastMessage = 0;
-  let wasIndexing = false;
-  const updateBadge = async () => {
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    void vscode.commands.executeCommand('setContext', 'dicom.hasIndex', folders.some((f) => service.hasIndex(f)));
-    let problems = 0;
-    for (const f of vscode.workspace.workspaceFolders ?? []) problems += (await service.withDatabase(f, problemCount)) ?? 0;
-    view.badge = problems ? { value: problems, tooltip: `${problems.toLocaleString('en-US')} files with problems (see Problems)` } : undefined;
-  };
-  void updateBadge();
-  return vscode.Disposable.from(
-    service.onDidChangeIndex(() => void updateBadge()),
-    service.onDidProgress((p) => {
-      if (service.isIndexing !== wasIndexing) {
-        wasIndexing = service.isIndexing;
-        void vscode.commands.executeCommand('setContext', 'dicom.indexing', wasIndexing);
-      }
-      if (!p) {
-        view.message = undefined;
-        return;
-      }
-      if (Date.now() - lastMessage < 500) return;
-      lastMessage = Date.now();
-      view.message =
-        p.phase === 'scan'
-          ? `Scanning ${p.folder.name}: ${p.done.toLocaleString('en-US')} files found…`
-          : p.phase === 'read'
-            ? `Indexing ${p.folder.name}: ${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} files…`
-            : `Saving the index of ${p.folder.name}…`;
-    }),
-  );
-}

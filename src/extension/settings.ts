@@ -8,8 +8,6 @@ export type OnStartup = 'ifIndexed' | 'always' | 'never';
 export interface FolderSettings {
   /** Absolute path of the folder's database file. */
   dbPath: string;
-  /** True when dbPath is the default `<folder>/.dicom/index.sqlite`. */
-  defaultDb: boolean;
   include: string[];
   exclude: string[];
   sniffExtensionless: boolean;
@@ -29,7 +27,6 @@ export function folderSettings(folder: vscode.WorkspaceFolder): FolderSettings {
   const onStartup = cfg.get<string>('index.onStartup');
   return {
     dbPath,
-    defaultDb: dbPath === defaultDbPath(root),
     include: strings(cfg.get('index.include')),
     exclude: strings(cfg.get('index.exclude')),
     sniffExtensionless: cfg.get<boolean>('index.sniffExtensionless') !== false,
@@ -43,4 +40,29 @@ export function folderSettings(folder: vscode.WorkspaceFolder): FolderSettings {
 /** Settings whose change means the database file or the candidate set changed. */
 export function affectsIndex(e: vscode.ConfigurationChangeEvent): boolean {
   return e.affectsConfiguration('dicom.index') || e.affectsConfiguration('dicom.privacy');
+}
+
+/** Where a folder's `dicom.index.databasePath` comes from: the settings file a user opens to change it. */
+export interface SettingSource {
+  scope: 'default' | 'folder' | 'workspace' | 'user';
+  /** For people: "this folder's .vscode/settings.json", "the workspace file", "your user settings". */
+  label: string;
+  /** The settings file, when it is a file of the workspace (folder settings, a saved workspace file). */
+  file?: vscode.Uri;
+}
+
+export function databasePathSource(folder: vscode.WorkspaceFolder): SettingSource {
+  const i = vscode.workspace.getConfiguration('dicom.index', folder.uri).inspect<string>('databasePath');
+  const set = (v: string | undefined) => typeof v === 'string' && v.trim() !== '';
+  const folderFile = vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json');
+  if (set(i?.workspaceFolderValue)) return { scope: 'folder', label: `the folder's .vscode/settings.json (${folder.name})`, file: folderFile };
+  if (set(i?.workspaceValue)) {
+    // A single-folder window keeps its workspace settings in the folder's .vscode/settings.json.
+    const ws = vscode.workspace.workspaceFile;
+    if (ws && ws.scheme !== 'untitled') return { scope: 'workspace', label: 'the workspace file', file: ws };
+    if (!ws) return { scope: 'folder', label: `the folder's .vscode/settings.json (${folder.name})`, file: folderFile };
+    return { scope: 'workspace', label: 'the workspace settings' };
+  }
+  if (set(i?.globalValue)) return { scope: 'user', label: 'your user settings' };
+  return { scope: 'default', label: 'the default path' };
 }

@@ -1,6 +1,11 @@
-/** The status bar item: "DICOM: 1,406 images", spinning while indexing; opens the summary. */
+/**
+ * The status bar item: "DICOM: 1,406 images" (opens the summary), the run's progress while
+ * indexing, "not indexed", "no DICOM files", or a refused database path (opens its settings file).
+ */
 import * as vscode from 'vscode';
-import type { IndexServiceImpl, RunProgress } from './indexService';
+import { progressText } from '../core/progressText';
+import type { IndexService, RunProgress } from './contracts';
+import { OPEN_SETTING_COMMAND, refusalText } from './databasePathSetting';
 import { imageCount } from '../core/treeQueries';
 
 const nf = new Intl.NumberFormat('en-US');
@@ -12,11 +17,12 @@ export class IndexStatusBar implements vscode.Disposable {
   private images: number | undefined;
   private indexed: string[] = [];
 
-  constructor(private readonly service: IndexServiceImpl) {
+  constructor(private readonly service: IndexService) {
     this.item.name = 'DICOM Index';
     this.subs = [
       service.onDidChangeIndex(() => this.schedule()),
       service.onDidProgress((p) => this.render(p)),
+      service.onDidChangeIndexing(() => this.render(service.lastProgress)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.schedule()),
     ];
     this.schedule();
@@ -52,15 +58,28 @@ export class IndexStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const refusal = folders.map((f) => this.service.refusal(f)).find((r) => r);
     if (this.service.isIndexing) {
-      const what = !p ? 'indexing' : p.phase === 'scan' ? `scanning (${nf.format(p.done)})` : p.phase === 'read' ? `indexing ${nf.format(p.done)}/${nf.format(p.total)}` : 'saving';
-      this.item.text = `$(sync~spin) DICOM: ${what}`;
+      this.item.text = `$(sync~spin) DICOM: ${p ? progressText(p) : 'indexing'}`;
       this.item.tooltip = 'DICOM: indexing; click for the summary';
       this.item.command = 'dicom.showSummary';
+    } else if (refusal) {
+      this.item.text = '$(error) DICOM: index path refused';
+      this.item.tooltip = `${refusalText(refusal)}\nClick to open the settings file.`;
+      this.item.command = { command: OPEN_SETTING_COMMAND, title: 'Open Settings File', arguments: [refusal.folder.uri] };
+    } else if (this.images === undefined && folders.some((f) => this.service.indexState(f) === 'noDicom')) {
+      this.item.text = '$(database) DICOM: no DICOM files';
+      this.item.tooltip = 'DICOM: no DICOM files were found in this workspace (see the dicom.index settings); click to index again';
+      this.item.command = 'dicom.indexWorkspace';
     } else if (this.images === undefined) {
       this.item.text = '$(database) DICOM: not indexed';
       this.item.tooltip = 'DICOM: click to index the workspace';
       this.item.command = 'dicom.indexWorkspace';
+    } else if (this.images === 0) {
+      this.item.text = '$(database) DICOM: no DICOM files';
+      this.item.tooltip = `${this.indexed.join('\n')}\nClick for the summary`;
+      this.item.command = 'dicom.showSummary';
     } else {
       this.item.text = `$(database) DICOM: ${nf.format(this.images)} ${this.images === 1 ? 'image' : 'images'}`;
       this.item.tooltip = `${this.indexed.join('\n')}\nClick for the summary`;

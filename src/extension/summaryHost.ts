@@ -1,15 +1,14 @@
 /** What the summary panel asks of the rest of the extension (contracts.ts: SummaryHost). */
 import * as vscode from 'vscode';
 import { exportFlow } from './commands/exportCommands';
-import type { SummaryHost } from './contracts';
-import type { IndexServiceImpl } from './indexService';
+import type { IndexService, SummaryHost } from './contracts';
 import type { Log } from './log';
 import type { TreeElement } from './tree/elements';
 import type { DicomTreeProvider } from './tree/provider';
 
 export class ExtensionSummaryHost implements SummaryHost {
   constructor(
-    readonly service: IndexServiceImpl,
+    readonly service: IndexService,
     private readonly tree: DicomTreeProvider,
     private readonly view: vscode.TreeView<TreeElement>,
     private readonly log: Log,

@@ -8,9 +8,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { IndexServiceImpl } from './indexService';
+import type { IndexService } from './contracts';
 import type { Log } from './log';
 import { folderSettings } from './settings';
+import { indexedFilesAtOrUnder } from '../core/queries/filesUnder';
 import { ALWAYS_SKIP_DIRS, fileFilter } from '../core/scan/scanner';
 
 const QUIET_MS = 700;
@@ -42,7 +43,7 @@ export class IndexWatcher implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
-    private readonly service: IndexServiceImpl,
+    private readonly service: IndexService,
     private readonly log: Log,
   ) {
     this.disposables.push(
@@ -162,6 +163,8 @@ export class IndexWatcher implements vscode.Disposable {
       const batches = [...this.pending.values()];
       this.pending.clear();
       for (const p of batches) {
+        // A refused database path: nothing is indexed there until the setting changes.
+        if (this.service.indexState(p.folder) === 'refused') continue;
         if (p.full || p.changed.size + p.deleted.size > MAX_BATCH) {
           this.log.info(`${p.folder.name}: watcher: folder added or large change: incremental run`);
           void this.service.indexAll({ folders: [p.folder] });
@@ -186,19 +189,8 @@ export class IndexWatcher implements vscode.Disposable {
     const out: string[] = [];
     const res = await this.service.withDatabase(folder, (idx) => {
       for (const rel of deleted) {
-        if (/\.dcm$/i.test(rel)) {
-          out.push(rel);
-          continue;
-        }
-        const slash = rel.lastIndexOf('/');
-        const dir = slash < 0 ? '' : rel.slice(0, slash);
-        const name = rel.slice(slash + 1);
-        idx.each(
-          `SELECT CASE WHEN d.path = '' THEN f.name ELSE d.path || '/' || f.name END FROM files f JOIN dirs d ON d.id = f.dir_id
-           WHERE (d.path = ? AND f.name = ?) OR d.path = ? OR substr(d.path, 1, ?) = ?`,
-          [dir, name, rel, rel.length + 1, rel + '/'],
-          (row) => out.push(String(row[0])),
-        );
+        if (/\.dcm$/i.test(rel)) out.push(rel);
+        else out.push(...indexedFilesAtOrUnder(idx, rel));
       }
       return true;
     });

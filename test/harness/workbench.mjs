@@ -35,7 +35,7 @@ export async function runCommand(page, title, { timeout = DEFAULT_TIMEOUT } = {}
       await input.waitFor({ state: 'visible', timeout: 3000 });
       break;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`runCommand(${title}): the command palette did not open`);
+      if (Date.now() > deadline) throw new Error(`runCommand(${title}): the command palette did not open`, { cause: err });
     }
   }
   await input.fill(`>${title}`);

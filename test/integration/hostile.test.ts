@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { DicomApi } from '../../src/extension/api';
 import { tagsUri } from '../../src/extension/commands/showTags';
 import type { TreeElement } from '../../src/extension/tree/elements';
-import type { FolderRunResult } from '../../src/extension/indexService';
+import type { FolderRunResult } from '../../src/extension/contracts';
 import * as fx from '../fixtures/dicomFiles';
 import * as hx from '../fixtures/hostile';
 import { allInstances, description, EXTENSION_ID, freshWorkspace, getApi, label, workspaceFolder } from './helpers';
@@ -136,10 +136,10 @@ describe('hostile files through Index Workspace', function () {
     const [study1] = await api.tree.getChildren(g1);
     assert.strictEqual(description(api, study1), '2 series');
     const series1 = await api.tree.getChildren(study1);
-    assert.deepStrictEqual(series1.map((s) => description(api, s)), ['5 images · 1.25 mm', '3 images · 5 mm']);
+    assert.deepStrictEqual(series1.map((s) => label(api, s)), ['CT · 5 images · 1.25 mm', 'CT · 3 images · 5 mm']);
     const [study2] = await api.tree.getChildren(g2);
     const [series2] = await api.tree.getChildren(study2);
-    assert.strictEqual(description(api, series2), '4 images · 2.5 mm');
+    assert.strictEqual(label(api, series2), 'CT · 4 images · 2.5 mm');
     assert.strictEqual((await api.tree.getChildren(series2)).length, 4);
   });
 

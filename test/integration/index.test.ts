@@ -12,7 +12,7 @@ import { IndexDatabase } from '../../src/core/db/database';
 import { indexFolder } from '../../src/core/indexer';
 import { computeStats } from '../../src/core/stats';
 import type { DicomApi } from '../../src/extension/api';
-import type { FolderRunResult } from '../../src/extension/indexService';
+import type { FolderRunResult } from '../../src/extension/contracts';
 import * as fx from '../fixtures/dicomFiles';
 import { allInstances, dbNumber, dbPath, freshWorkspace, getApi, waitFor, workspaceFolder } from './helpers';
 

@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DicomApi } from '../../src/extension/api';
-import type { FolderRunResult } from '../../src/extension/indexService';
+import type { FolderRunResult } from '../../src/extension/contracts';
 import type { SummaryState } from '../../src/shared/messages';
 import * as fx from '../fixtures/dicomFiles';
 import { dbPath, freshWorkspace, getApi, label, waitFor, workspaceFolder } from './helpers';
@@ -40,7 +40,7 @@ function indexFolderBytes(): { file: string; bytes: Buffer }[] {
 describe('privacy: the log, and the database file without patient identity', function () {
   this.timeout(120_000);
   let api: DicomApi;
-  let uids: string[] = [];
+  const uids: string[] = [];
   const marker = `privacy suite ${Date.now()}`;
   const logSinceMarker = () => {
     const lines = api.log.recent();

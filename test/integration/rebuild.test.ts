@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { IndexDatabase } from '../../src/core/db/database';
 import type { DicomApi } from '../../src/extension/api';
-import type { FolderRunResult } from '../../src/extension/indexService';
+import type { FolderRunResult } from '../../src/extension/contracts';
 import * as fx from '../fixtures/dicomFiles';
 import { allInstances, dbNumber, dbPath, freshWorkspace, getApi, workspaceFolder } from './helpers';
 

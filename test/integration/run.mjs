@@ -119,7 +119,7 @@ workspace = realpathSync(workspace);
 
 // ---- run -----------------------------------------------------------------------------------------
 let result;
-let exitCode = 1;
+let exitCode;
 try {
   const env = { ...process.env, DICOM_TEST_WORKSPACE: workspace };
   if (opts.grep) env.MOCHA_GREP = opts.grep;

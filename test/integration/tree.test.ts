@@ -8,8 +8,9 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DicomApi } from '../../src/extension/api';
 import type { TreeElement } from '../../src/extension/tree/elements';
+import { computeStats } from '../../src/core/stats';
 import * as fx from '../fixtures/dicomFiles';
-import { description, freshWorkspace, getApi, label } from './helpers';
+import { description, freshWorkspace, getApi, label, unescapeMarkdown, waitFor, workspaceFolder } from './helpers';
 
 describe('DICOM Index tree', function () {
   this.timeout(120_000);
@@ -40,10 +41,11 @@ describe('DICOM Index tree', function () {
   after(() => api.setWatching(true));
 
   let patients: TreeElement[];
-  it('the root lists patients in natural order by name, with "N studies", then Problems', async () => {
+  it('the root lists Problems first, then the patients in natural order by name, with "N studies"', async () => {
     const root = await api.tree.getChildren();
     const kinds = root.map((e) => e.kind);
-    assert.strictEqual(kinds[kinds.length - 1], 'problems');
+    assert.strictEqual(kinds[0], 'problems');
+    assert.ok(kinds.slice(1).every((k) => k === 'patient'), kinds.join(', '));
     patients = root.filter((e) => e.kind === 'patient' && e.row.PatientID.startsWith('ID-'));
     assert.deepStrictEqual(patients.map((p) => label(api, p)), ['Case, 1 (ID-1)', 'Case, 2 (ID-2)', 'Case, 10 (ID-10)']);
     assert.deepStrictEqual(patients.map((p) => description(api, p)), ['2 studies', '1 study', '1 study']);
@@ -53,14 +55,14 @@ describe('DICOM Index tree', function () {
   });
 
   let study: TreeElement;
-  it('studies by date with "N series"; series by SeriesNumber with "N images · thickness"', async () => {
+  it('studies by date with "N series"; series by SeriesNumber labelled "CT · N images · thickness", number and description after', async () => {
     const studies = await api.tree.getChildren(patients[0]);
     assert.deepStrictEqual(studies.map((s) => label(api, s)), ['2000-01-01 · CT CHEST WO CONTRAST', '2021-03-05 · FOLLOW UP']);
     assert.deepStrictEqual(studies.map((s) => description(api, s)), ['1 series', '2 series']);
     study = studies[1];
     const series = await api.tree.getChildren(study);
-    assert.deepStrictEqual(series.map((s) => label(api, s)), ['CT #2 · TWO', 'CT #10 · TEN']);
-    assert.deepStrictEqual(series.map((s) => description(api, s)), ['5 images · 1.25 mm', '2 images · 5 mm']);
+    assert.deepStrictEqual(series.map((s) => label(api, s)), ['CT · 5 images · 1.25 mm', 'CT · 2 images · 5 mm']);
+    assert.deepStrictEqual(series.map((s) => description(api, s)), ['#2 · TWO', '#10 · TEN']);
   });
 
   it('instances by InstanceNumber, then name; clicking one shows its tags', async () => {
@@ -106,5 +108,69 @@ describe('DICOM Index tree', function () {
     const [series] = await api.tree.getChildren(study);
     assert.strictEqual((series.kind === 'series' && series.row.SeriesInstanceUID) || '', seriesUid);
     await api.tree.reveal(series, { select: true, focus: true, expand: true });
+  });
+});
+
+describe('DICOM Index tree: totals, groups without keys, dates', function () {
+  this.timeout(120_000);
+  let api: DicomApi;
+
+  before(async () => {
+    api = await getApi();
+    const dir = await freshWorkspace(api);
+    fx.writeSeries(path.join(dir, 'p1'), { count: 3, sliceThickness: 1, patientId: 'K-1', patientName: 'Keyed^One' });
+    fx.writeSeries(path.join(dir, 'p2'), { count: 2, sliceThickness: 2, patientId: 'K-2', patientName: 'Keyed^Two', overrides: { StudyDate: '19930430' } });
+    // Files without a PatientID, in two studies, under two different names: one group, no name shown.
+    fx.writeSeries(path.join(dir, 'anon', 'a'), { count: 2, sliceThickness: 1, patientId: '', patientName: 'Hidden^Alpha' });
+    fx.writeSeries(path.join(dir, 'anon', 'b'), { count: 1, sliceThickness: 1, patientId: '', patientName: 'Hidden^Beta' });
+    // A study whose files carry no SeriesInstanceUID.
+    const study = fx.newUid();
+    fx.writeSeries(path.join(dir, 'p1', 'nouid'), { count: 2, sliceThickness: 3, patientId: 'K-1', patientName: 'Keyed^One', studyInstanceUid: study, seriesNumber: 7, seriesDescription: 'FIRST FILE ONLY', overrides: { SeriesInstanceUID: '' } });
+    fx.writeNotDicom(dir, 'readme.dcm');
+    const [r] = await api.indexAll();
+    assert.ok(r.result && !r.result.cancelled, r.error);
+  });
+
+  after(() => api.setWatching(true));
+
+  it('the view description is the totals line, the same numbers as stats', async () => {
+    const stats = await api.service.withDatabase(workspaceFolder(), (idx) => computeStats(idx));
+    assert.ok(stats);
+    assert.deepStrictEqual([stats.patients, stats.instances], [2, 10]);
+    await waitFor('the totals line', () => api.view.description === '2 patients · 10 images');
+    // A view alone in its container shows no description: the message says it too.
+    assert.strictEqual(api.view.message, '2 patients · 10 images');
+  });
+
+  it('files without a PatientID are one "(no Patient ID)" node after the patients, with no name, grouping their studies', async () => {
+    const root = await api.tree.getChildren();
+    assert.deepStrictEqual(
+      root.map((e) => label(api, e)),
+      ['Problems', 'Keyed, One (K-1)', 'Keyed, Two (K-2)', '(no Patient ID)'],
+    );
+    const group = root[3];
+    assert.strictEqual(description(api, group), '2 studies');
+    assert.strictEqual(api.tree.getTreeItem(group).contextValue, 'dicom.noPatientId');
+    const tip = unescapeMarkdown(((await api.tree.resolveTooltip(group)) as vscode.MarkdownString).value);
+    assert.doesNotMatch(tip, /Hidden|Alpha|Beta|PatientName/, tip);
+    assert.match(tip, /Images: 3/);
+    assert.strictEqual((await api.tree.getChildren(group)).length, 2);
+  });
+
+  it('files without a SeriesInstanceUID are shown as "(no Series UID)", without one file\'s description', async () => {
+    const root = await api.tree.getChildren();
+    const studies = await api.tree.getChildren(root[1]);
+    const rows = [];
+    for (const st of studies) for (const se of await api.tree.getChildren(st)) rows.push([label(api, se), description(api, se)]);
+    assert.deepStrictEqual(rows.sort(), [
+      ['(no Series UID) · 2 images · 3 mm', ''],
+      ['CT · 3 images · 1 mm', '#2 · SERIES 1MM'],
+    ]);
+  });
+
+  it('DICOM dates are ISO dates', async () => {
+    const root = await api.tree.getChildren();
+    const [study] = await api.tree.getChildren(root[2]);
+    assert.match(label(api, study), /^1993-04-30 · /);
   });
 });

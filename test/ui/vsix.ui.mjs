@@ -31,7 +31,7 @@ const { values: opts } = parseArgs({
 });
 const say = (m) => console.log(`[ui vsix] ${m}`);
 const t0 = Date.now();
-const VIEW = 'DICOM Index';
+const VIEW = 'Index';
 const MAX_BYTES = 5 * 1024 * 1024;
 const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const extensionId = `${manifest.publisher}.${manifest.name}`;

@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import initSqlJs, { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema';
 import { writeFileAtomic } from '../atomicFile';
-import { APPLICATION_ID, classifyDatabasePath, ensureDefaultFolder } from './dbPath';
+import { APPLICATION_ID, classifyDatabasePath, ensureDefaultFolder, ExistingKind } from './dbPath';
+import { DatabaseRefusedError } from './refused';
 
-export { DatabaseRefusedError } from './dbPath';
+export { DatabaseRefusedError };
 
 let sqlPromise: Promise<SqlJsStatic> | undefined;
 
@@ -44,6 +45,8 @@ export class IndexDatabase {
   /** Why the file on disk was not used as it was (moved aside, rebuilt): for the user, no patient data. */
   readonly warnings: string[] = [];
   private dirty = false;
+  /** The file at the path was an index of ours without the application id (allowed to be replaced once). */
+  private replacesLegacy = false;
 
   private constructor(
     readonly file: string,
@@ -58,9 +61,17 @@ export class IndexDatabase {
    * `<file>.corrupt-<time>` and rebuilt; one of another schema version is rebuilt.
    */
   static async open(file: string, opts: OpenOptions = {}): Promise<IndexDatabase> {
-    const kind = classifyDatabasePath(file, opts.dataRoot);
+    let kind: ExistingKind;
+    try {
+      kind = classifyDatabasePath(file, opts.dataRoot);
+    } catch (e) {
+      // Reading an index (stats, export): the advice is where to find one, not where to write one.
+      if (opts.readOnly && e instanceof DatabaseRefusedError) throw new DatabaseRefusedError(e.path, e.reason, "give an index written by 'dicom-index index', or its data folder");
+      throw e;
+    }
     if (opts.readOnly && kind === 'absent') throw new DatabaseUnusableError(`${file} does not exist`);
     const SQL = await loadSqlJs(opts.wasmDir);
+    if (kind === 'legacy' && !isLegacyIndex(SQL, file)) throw new DatabaseRefusedError(path.resolve(file), "is another program's SQLite database (or one too damaged to tell)");
     const warnings: string[] = [];
     let db: Database | undefined;
     if (!opts.rebuild && kind !== 'absent') {
@@ -79,6 +90,7 @@ export class IndexDatabase {
     const fresh = !db;
     if (!db) db = createEmpty(SQL);
     const idx = new IndexDatabase(file, db, opts.dataRoot);
+    idx.replacesLegacy = kind === 'legacy';
     idx.warnings.push(...warnings);
     idx.dirty = fresh;
     return idx;
@@ -156,8 +168,12 @@ export class IndexDatabase {
    * connection, so statements prepared before a save must be prepared again after it.
    */
   save(): void {
+    // What is at the path now must still be ours (another program may have put something there).
+    const kind = classifyDatabasePath(this.file, this.dataRoot);
+    if (kind === 'legacy' && !this.replacesLegacy) throw new DatabaseRefusedError(path.resolve(this.file), 'was replaced by another SQLite file while the index was open');
     const bytes = this.db.export();
-    if (this.dataRoot !== undefined) ensureDefaultFolder(this.file, this.dataRoot);
+    this.replacesLegacy = false;
+    if (this.dataRoot !== undefined) ensureDefaultFolder(this.file, this.dataRoot, { gitignore: true });
     writeFileAtomic(this.file, bytes);
     this.dirty = false;
   }
@@ -174,6 +190,25 @@ function createEmpty(SQL: SqlJsStatic): Database {
   db.exec(SCHEMA_SQL);
   db.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?)', ['schema_version', String(SCHEMA_VERSION), 'created', new Date().toISOString()]);
   return db;
+}
+
+/** The tables and views every index of ours has had, from the first schema version on. */
+const LEGACY_OBJECTS = ['table:meta', 'table:dirs', 'table:files', 'table:instance', 'view:file_rows', 'view:instances'];
+
+/** An SQLite file without our application id: one of our indexes from before it was set? */
+function isLegacyIndex(SQL: SqlJsStatic, file: string): boolean {
+  let db: Database | undefined;
+  try {
+    db = new SQL.Database(fs.readFileSync(file));
+    const objects = new Set((db.exec("SELECT type || ':' || name FROM sqlite_master")[0]?.values ?? []).map((r) => String(r[0])));
+    if (!LEGACY_OBJECTS.every((o) => objects.has(o))) return false;
+    const version = db.exec("SELECT value FROM meta WHERE key = 'schema_version'")[0]?.values[0]?.[0];
+    return typeof version === 'string' && /^\d+$/.test(version);
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
 }
 
 type Existing = { db: Database } | { damaged: string } | { outdated: string };

@@ -5,14 +5,19 @@
  *
  * - absent: allowed when its folder exists; the default `.dicom/` folder is created (with its
  *   `.gitignore`), no other folder ever is;
- * - an index of ours (our SQLite `application_id`, or, for indexes written before it was set, our
- *   `files`/`dirs`/`meta` schema on the first page): opened, or rebuilt when damaged or of another
+ * - an index of ours (our SQLite `application_id`, or, for indexes written before it was set, all of
+ *   our tables and views and a `meta.schema_version`, read with SQLite): opened, or rebuilt when
+ *   damaged (only with our id: without it a damaged file cannot be told apart) or of another
  *   schema version;
  * - a folder, the data folder itself, a symbolic link, a special file, a file that is not SQLite (an
  *   empty file included), another program's SQLite database: refused (DatabaseRefusedError).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isOurLockFile } from '../lock';
+import { DatabaseRefusedError } from './refused';
+
+export { DatabaseRefusedError };
 
 /** SQLite's header field for the application that owns a file (`PRAGMA application_id`): 'DWI1'. */
 export const APPLICATION_ID = 0x44574931;
@@ -23,23 +28,12 @@ export function defaultDbPath(root: string): string {
   return path.join(root, DEFAULT_DB_RELATIVE);
 }
 
-/** A database path that names something the tool did not write. Nothing was changed. */
-export class DatabaseRefusedError extends Error {
-  constructor(
-    /** The refused path, absolute. */
-    readonly path: string,
-    /** Why, as the end of a sentence: "is a folder". */
-    readonly reason: string,
-  ) {
-    super(`Refused to use ${path} as the index database: it ${reason}. Nothing there was changed; choose a new file name (e.g. index.sqlite) in an existing folder.`);
-    this.name = 'DatabaseRefusedError';
-  }
-}
+/**
+ * - `legacy`: an SQLite file without our application id, which may be an index written before the
+ *   id was set: IndexDatabase.open decides from its schema (with SQLite itself) before it is used.
+ */
+export type ExistingKind = 'absent' | 'ours' | 'ours-damaged' | 'legacy';
 
-export type ExistingKind = 'absent' | 'ours' | 'ours-damaged';
-
-/** Our schema's signature as SQLite stores it on the first page (sqlite_master's SQL text). */
-const SCHEMA_SIGNATURE = Buffer.from('dir_id INTEGER NOT NULL REFERENCES dirs(id)', 'latin1');
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
 /**
@@ -49,6 +43,12 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
 export function classifyDatabasePath(fileIn: string, dataRoot?: string): ExistingKind {
   const file = path.resolve(fileIn);
   if (dataRoot !== undefined && samePath(file, path.resolve(dataRoot))) throw new DatabaseRefusedError(file, 'is the data folder itself');
+  if (dataRoot !== undefined && isDefaultPath(file, dataRoot) && isLink(path.dirname(file)))
+    throw new DatabaseRefusedError(file, `is in ${path.dirname(file)}, which is a symbolic link`);
+  const lock = `${file}.lock`;
+  if (fs.existsSync(lock) || isLink(lock)) {
+    if (!isOurLockFile(lock)) throw new DatabaseRefusedError(file, `has beside it ${path.basename(lock)}, a file this tool did not write`);
+  }
   let st: fs.Stats;
   try {
     st = fs.lstatSync(file);
@@ -65,9 +65,8 @@ export function classifyDatabasePath(fileIn: string, dataRoot?: string): Existin
   if (head.length === 0) throw new DatabaseRefusedError(file, 'is an empty file that this tool did not write');
   if (head.length < 100 || head.subarray(0, 16).toString('latin1') !== SQLITE_MAGIC) throw new DatabaseRefusedError(file, 'is not an SQLite database (not a file this tool wrote)');
   if (head.readUInt32BE(68) === APPLICATION_ID) return looksWhole(head, st.size) ? 'ours' : 'ours-damaged';
-  // Indexes written before the application id was set: recognised by their schema.
-  if (head.indexOf(SCHEMA_SIGNATURE) >= 0) return looksWhole(head, st.size) ? 'ours' : 'ours-damaged';
-  throw new DatabaseRefusedError(file, "is another program's SQLite database");
+  if (head.readUInt32BE(68) !== 0) throw new DatabaseRefusedError(file, "is another program's SQLite database");
+  return 'legacy';
 }
 
 /** An absent file: its folder must exist, except the default `.dicom/` folder of the data root. */
@@ -90,16 +89,29 @@ export function isDefaultPath(file: string, dataRoot: string): boolean {
 }
 
 /**
- * Makes the default `.dicom/` folder (with a `.gitignore` of `*`, so the index is never committed)
- * when `file` is the data root's default database path. Returns whether the folder was created now.
+ * Makes the default `.dicom/` folder when `file` is the data root's default database path, and
+ * (with `gitignore`, at a save) its `.gitignore` of `*`, so the index is never committed. Never
+ * follows a symbolic link there. Returns whether the folder was created now.
  */
-export function ensureDefaultFolder(file: string, dataRoot: string): boolean {
+export function ensureDefaultFolder(file: string, dataRoot: string, opts: { gitignore: boolean }): boolean {
   if (!isDefaultPath(file, dataRoot)) return false;
   const dir = path.dirname(path.resolve(file));
-  const created = !fs.existsSync(dir);
-  if (created) fs.mkdirSync(dir);
-  const gi = path.join(dir, '.gitignore');
-  if (!fs.existsSync(gi)) fs.writeFileSync(gi, GITIGNORE);
+  let created = false;
+  try {
+    const st = fs.lstatSync(dir);
+    if (!st.isDirectory()) throw new DatabaseRefusedError(path.resolve(file), `is in ${dir}, which is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    fs.mkdirSync(dir);
+    created = true;
+  }
+  if (opts.gitignore) {
+    try {
+      fs.writeFileSync(path.join(dir, '.gitignore'), GITIGNORE, { flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
   return created;
 }
 
@@ -138,6 +150,14 @@ function readHead(file: string): Buffer {
     return buf.subarray(0, n);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+function isLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 

@@ -11,11 +11,18 @@ export const PATIENT_COLUMNS = cols('patient').map((d) => d.keyword);
 export const STUDY_COLUMNS = cols('study').map((d) => d.keyword);
 export const SERIES_COLUMNS = cols('series').map((d) => d.keyword);
 export const INSTANCE_COLUMNS = cols('instance').map((d) => d.keyword);
-/** The attributes of a level other than its key (PatientID, StudyInstanceUID, SeriesInstanceUID): kept per file. */
-export const PATIENT_ATTRS = PATIENT_COLUMNS.slice(1);
-export const STUDY_ATTRS = STUDY_COLUMNS.slice(1);
-export const SERIES_ATTRS = SERIES_COLUMNS.slice(1);
-const attrDefs = (level: FieldDef['level']) => cols(level).slice(1).map((d) => `  ${d.keyword} ${sqlType(d)}`).join(',\n');
+/** Each level's key. */
+const KEYS = { patient: 'PatientID', study: 'StudyInstanceUID', series: 'SeriesInstanceUID' } as const;
+const attrs = (level: keyof typeof KEYS) => cols(level).filter((d) => d.keyword !== KEYS[level]);
+/** The attributes of a level other than its key: kept per file (one row per distinct set). */
+export const PATIENT_ATTRS = attrs('patient').map((d) => d.keyword);
+export const STUDY_ATTRS = attrs('study').map((d) => d.keyword);
+export const SERIES_ATTRS = attrs('series').map((d) => d.keyword);
+const attrDefs = (level: keyof typeof KEYS) => attrs(level).map((d) => `  ${d.keyword} ${sqlType(d)}`).join(',\n');
+/** Where the flat views take each keyword column from, in FIELDS order. */
+const VIEW_SOURCE: Record<FieldDef['level'], string> = { patient: 'pa', study: 'sa', series: 'ra', instance: 'i' };
+const viewColumn = (d: FieldDef) =>
+  d.keyword === KEYS.patient ? 'pk.PatientID' : d.keyword === KEYS.study ? 'sk.StudyInstanceUID' : d.keyword === KEYS.series ? 'rk.SeriesInstanceUID' : `${VIEW_SOURCE[d.level]}.${d.keyword}`;
 
 /** A file's path relative to the root, from `files f JOIN dirs d`: the one SQL expression for it. */
 export const REL_PATH_SQL = `CASE WHEN d.path = '' THEN f.name ELSE d.path || '/' || f.name END`;
@@ -114,15 +121,7 @@ SELECT
   f.id AS file_id,
   ${REL_PATH_SQL} AS path,
   f.status, f.error, f.error_kind, f.size, f.mtime_ms,
-${[
-  '  pk.PatientID',
-  ...PATIENT_ATTRS.map((c) => `  pa.${c}`),
-  '  sk.StudyInstanceUID',
-  ...STUDY_ATTRS.map((c) => `  sa.${c}`),
-  '  rk.SeriesInstanceUID',
-  ...SERIES_ATTRS.map((c) => `  ra.${c}`),
-  ...INSTANCE_COLUMNS.map((c) => `  i.${c}`),
-].join(',\n')},
+${FIELDS.map((d) => `  ${viewColumn(d)}`).join(',\n')},
   i.PixelDataType, i.PixelMean, i.PixelSummary, i.SliceThicknessInvalid,
   i.series_id, rk.study_id, sk.patient_id
 FROM files f

@@ -159,7 +159,11 @@ export class IndexWriter {
   private attrsId(cache: Map<string, number>, parentId: number, cols: readonly string[], v: FieldValues, insert: Statement): number {
     const vals = this.attrValues;
     vals.length = cols.length;
-    for (let i = 0; i < cols.length; i++) vals[i] = v[cols[i]] ?? null;
+    // An empty value and an absent one are the same attribute value (no conflict between them).
+    for (let i = 0; i < cols.length; i++) {
+      const x = v[cols[i]];
+      vals[i] = x === '' || x === undefined ? null : x;
+    }
     return this.cachedId(cache, attrKey(parentId, vals), insert, () => [parentId, ...vals]);
   }
   private readonly attrValues: SqlValue[] = [];

@@ -33,7 +33,8 @@ export const FIELDS: readonly FieldDef[] = [
   f('PatientName', '00100010', 'PN', 'text', 'patient', true),
   f('PatientBirthDate', '00100030', 'DA', 'text', 'patient', true),
   f('PatientSex', '00100040', 'CS', 'text', 'patient'),
-  f('PatientAge', '00101010', 'AS', 'text', 'patient'),
+  // Age at the time of the study (PS3.3 Patient Study module): a study attribute, not the patient's.
+  f('PatientAge', '00101010', 'AS', 'text', 'study'),
   f('StudyInstanceUID', '0020000D', 'UI', 'text', 'study'),
   f('StudyDate', '00080020', 'DA', 'text', 'study'),
   f('StudyDescription', '00081030', 'LO', 'text', 'study'),

@@ -43,6 +43,8 @@ export function checkExportTarget(fileIn: string, idx: IndexDatabase): void {
   if (st.isSymbolicLink()) throw new ExportRefusedError(file, 'is a symbolic link');
   if (!st.isFile()) throw new ExportRefusedError(file, 'is not a regular file');
   if (root && isIndexedFile(idx, root, real)) throw new ExportRefusedError(file, 'is one of the indexed data files');
+  if (path.dirname(real) === path.dirname(index) && path.basename(path.dirname(index)) === '.dicom') throw new ExportRefusedError(file, "is one of the files of the index's own .dicom folder");
+  if (/\.(dcm|dicom|dic)$/i.test(real)) throw new ExportRefusedError(file, 'has the name of a DICOM file');
   const head = readHead(file);
   if (head.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') throw new ExportRefusedError(file, 'is an SQLite database');
   if (head.length >= 132 && head.subarray(128, 132).toString('latin1') === 'DICM') throw new ExportRefusedError(file, 'is a DICOM file');

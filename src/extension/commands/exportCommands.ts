@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { exportCsv, exportXlsx } from '../../core/export';
-import type { IndexServiceImpl } from '../indexService';
+import { markExported } from '../contextKeys';
+import type { IndexService } from '../contracts';
 import { errorText, Log } from '../log';
 import { pickFolder } from './folders';
 
@@ -19,7 +20,7 @@ export interface ExportRequest {
   quiet?: boolean;
 }
 
-export async function exportFlow(service: IndexServiceImpl, log: Log, format: ExportFormat, req: ExportRequest = {}): Promise<vscode.Uri | undefined> {
+export async function exportFlow(service: IndexService, log: Log, format: ExportFormat, req: ExportRequest = {}): Promise<vscode.Uri | undefined> {
   const folder = req.folder ?? (await pickFolder(service, 'Export the index of which folder?'));
   if (!folder) return undefined;
   if (!service.hasIndex(folder)) {
@@ -83,6 +84,7 @@ export async function exportFlow(service: IndexServiceImpl, log: Log, format: Ex
     return undefined;
   }
   log.info(`${format} export: ${rows} rows in ${Date.now() - t0} ms`);
+  markExported();
   if (!req.quiet) void notifyDone(target, rows, format);
   return target;
 }
@@ -107,7 +109,7 @@ async function notifyDone(target: vscode.Uri, rows: number, format: ExportFormat
   }
 }
 
-export function registerExportCommands(service: IndexServiceImpl, log: Log): vscode.Disposable {
+export function registerExportCommands(service: IndexService, log: Log): vscode.Disposable {
   const arg = (a: unknown): ExportRequest => (a && typeof a === 'object' && !(a instanceof vscode.Uri) ? (a as ExportRequest) : {});
   return vscode.Disposable.from(
     vscode.commands.registerCommand('dicom.exportCsv', (a?: unknown) => exportFlow(service, log, 'csv', arg(a))),

@@ -1,8 +1,8 @@
 /** Index Workspace, Rebuild Index, Cancel Indexing. */
 import * as vscode from 'vscode';
-import type { IndexServiceImpl } from '../indexService';
+import type { IndexService } from '../contracts';
 
-export function registerIndexCommands(service: IndexServiceImpl): vscode.Disposable {
+export function registerIndexCommands(service: IndexService): vscode.Disposable {
   const needFolder = () => {
     if ((vscode.workspace.workspaceFolders ?? []).length) return true;
     void vscode.window.showInformationMessage('DICOM: open a folder of DICOM files first.');

@@ -45,7 +45,6 @@ export class SummaryPanel implements vscode.Disposable {
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private lastRefresh = 0;
   private lastComputeMs = 0;
-  private indexingPoll: ReturnType<typeof setInterval> | undefined;
   private computing: Promise<void> | undefined;
   private again = false;
 
@@ -107,17 +106,15 @@ export class SummaryPanel implements vscode.Disposable {
         if (panel.visible && this.stale) this.scheduleRefresh(0);
       }),
       panel.onDidDispose(() => this.detach()),
+      this.host.service.onDidChangeIndexing((indexing) => {
+        if (this.lastState && this.lastState.indexing !== indexing) this.scheduleRefresh(0);
+      }),
     );
-    this.indexingPoll = setInterval(() => {
-      // No event marks the start of an index run: notice it here (a flag read, nothing heavy).
-      if (this.lastState && this.lastState.indexing !== this.host.service.isIndexing) this.scheduleRefresh(0);
-    }, 1000);
   }
 
   private detach(): void {
     this.panel = undefined;
     this.lastState = undefined;
-    clearInterval(this.indexingPoll);
     clearTimeout(this.refreshTimer);
     this.panelDisposables.forEach((d) => d.dispose());
     this.panelDisposables = [];

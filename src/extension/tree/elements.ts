@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { DatabaseRefusal } from '../contracts';
 import type { InstanceRow, PatientRow, ProblemRow, SeriesRow, StudyRow } from '../../core/treeQueries';
 
 interface Base {
@@ -44,7 +45,13 @@ export interface MoreNode extends Base {
   readonly count: number;
 }
 
-export type TreeElement = FolderNode | PatientNode | StudyNode | SeriesNode | InstanceNode | ProblemsNode | ProblemNode | MoreNode;
+/** Stands instead of the index of a folder whose database path is refused; opens the settings file. */
+export interface RefusedNode extends Base {
+  readonly kind: 'refused';
+  readonly refusal: DatabaseRefusal;
+}
+
+export type TreeElement = FolderNode | PatientNode | StudyNode | SeriesNode | InstanceNode | ProblemsNode | ProblemNode | MoreNode | RefusedNode;
 
 /** What a node in a folder hangs under: the folder node (multi-root) or the root. */
 export type Anchor = FolderNode | undefined;
@@ -99,6 +106,14 @@ export const problemNode = (parent: ProblemsNode, row: ProblemRow): ProblemNode 
   folder: parent.folder,
   parent,
   row,
+});
+
+export const refusedNode = (folder: vscode.WorkspaceFolder, parent: Anchor, refusal: DatabaseRefusal): RefusedNode => ({
+  kind: 'refused',
+  id: `${base(folder)}|refused`,
+  folder,
+  parent,
+  refusal,
 });
 
 export const moreNode = (parent: ProblemsNode, count: number): MoreNode => ({ kind: 'more', id: `${parent.id}|more`, folder: parent.folder, parent, count });

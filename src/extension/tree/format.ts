@@ -5,10 +5,14 @@ const nf = new Intl.NumberFormat('en-US');
 export const count = (n: number, one: string, many = `${one}s`) => `${nf.format(n)} ${n === 1 ? one : many}`;
 export const num = (n: number) => nf.format(n);
 
-/** DICOM DA `YYYYMMDD` as `YYYY-MM-DD` (other forms as they are). */
+/** What stands in for a missing key: these rows are groups of files, not a patient or a series. */
+export const NO_PATIENT_ID = '(no Patient ID)';
+export const NO_SERIES_UID = '(no Series UID)';
+
+/** DICOM DA `YYYYMMDD` (or the old ACR-NEMA `YYYY.MM.DD`) as `YYYY-MM-DD` (other forms as they are). */
 export function formatDate(da: string | null | undefined): string {
   if (!da) return '';
-  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(da.trim());
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(da.trim()) ?? /^(\d{4})\.(\d{2})\.(\d{2})$/.exec(da.trim());
   return m ? `${m[1]}-${m[2]}-${m[3]}` : da.trim();
 }
 

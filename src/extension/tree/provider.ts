@@ -5,12 +5,16 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { IndexServiceImpl } from '../indexService';
+import type { IndexService, IndexState } from '../contracts';
+import { OPEN_SETTING_COMMAND, refusalText } from '../databasePathSetting';
 import * as E from './elements';
 import type { TreeElement } from './elements';
-import { count, formatDate, formatMm, formatPersonName, num, plain } from './format';
+import { count, formatDate, formatMm, formatPersonName, NO_PATIENT_ID, NO_SERIES_UID, num, plain } from './format';
 import * as q from '../../core/treeQueries';
 import { buildTooltip } from './tooltips';
+
+/** A folder node's description (multi-root): what stands instead of its index. */
+const FOLDER_STATE: Record<IndexState, string> = { indexed: '', notIndexed: 'not indexed', noDicom: 'no DICOM files', refused: 'index path refused' };
 
 export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<TreeElement | undefined>();
@@ -18,7 +22,7 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
   private readonly sub: vscode.Disposable;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly service: IndexServiceImpl) {
+  constructor(private readonly service: IndexService) {
     this.sub = vscode.Disposable.from(
       service.onDidChangeIndex(() => this.refresh()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
@@ -42,8 +46,8 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (!el) {
       if (!this.grouped) return folders.length ? this.folderChildren(folders[0], undefined) : [];
-      // Multi-root: a node per folder, unless nothing is indexed at all (then the welcome view shows).
-      if (!folders.some((f) => this.service.hasIndex(f))) return [];
+      // Multi-root: a node per folder, unless nothing is indexed or refused (then the welcome view shows).
+      if (!folders.some((f) => this.service.hasIndex(f) || this.service.refusal(f))) return [];
       return folders.map(E.folderNode);
     }
     switch (el.kind) {
@@ -70,12 +74,18 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
     }
   }
 
+  /** Problems first (reachable without scrolling past every patient), the patients, then the files without a PatientID. */
   private async folderChildren(folder: vscode.WorkspaceFolder, anchor: E.Anchor): Promise<TreeElement[]> {
+    const refusal = this.service.refusal(folder);
+    if (refusal) return [E.refusedNode(folder, anchor, refusal)];
     return (
       (await this.service.withDatabase(folder, (idx) => {
-        const out: TreeElement[] = q.patients(idx).map((r) => E.patientNode(folder, anchor, r));
+        const out: TreeElement[] = [];
         const problems = q.problemCount(idx);
         if (problems) out.push(E.problemsNode(folder, anchor, problems));
+        const rows = q.patients(idx);
+        for (const r of rows) if (r.PatientID) out.push(E.patientNode(folder, anchor, r));
+        for (const r of rows) if (!r.PatientID) out.push(E.patientNode(folder, anchor, r));
         return out;
       })) ?? []
     );
@@ -90,18 +100,28 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
     let item: vscode.TreeItem;
     switch (el.kind) {
       case 'folder': {
-        item = new vscode.TreeItem(el.folder.name, this.service.hasIndex(el.folder) ? C.Expanded : C.None);
-        item.iconPath = new vscode.ThemeIcon('root-folder');
-        item.description = this.service.hasIndex(el.folder) ? '' : 'not indexed';
-        item.tooltip = this.service.dbPath(el.folder);
+        const state = this.service.indexState(el.folder);
+        item = new vscode.TreeItem(el.folder.name, state === 'indexed' || state === 'refused' ? C.Expanded : C.None);
+        item.iconPath = new vscode.ThemeIcon(state === 'refused' ? 'error' : 'root-folder');
+        item.description = FOLDER_STATE[state];
+        item.tooltip = this.service.refusal(el.folder)?.message ?? this.service.dbPath(el.folder);
         break;
       }
       case 'patient': {
         const id = plain(el.row.PatientID);
+        if (!id) {
+          // Files without a PatientID are not one patient: a group of their studies, no name shown.
+          item = new vscode.TreeItem(NO_PATIENT_ID, C.Collapsed);
+          item.description = count(el.row.studies, 'study', 'studies');
+          item.iconPath = new vscode.ThemeIcon('question');
+          item.contextValue = 'dicom.noPatientId';
+          break;
+        }
         const name = plain(formatPersonName(el.row.PatientName));
-        const label = name && id && name !== id ? `${name} (${id})` : name || id || '(no Patient ID)';
+        const label = name && name !== id ? `${name} (${id})` : id;
         item = new vscode.TreeItem(label, C.Collapsed);
-        item.description = count(el.row.studies, 'study', 'studies');
+        // The label shows the first file's name; say when its files carry others.
+        item.description = [count(el.row.studies, 'study', 'studies'), el.row.names > 1 ? count(el.row.names, 'name') : ''].filter(Boolean).join(' · ');
         item.iconPath = new vscode.ThemeIcon('person');
         break;
       }
@@ -114,12 +134,14 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
         break;
       }
       case 'series': {
+        // What matters first, visible at the default sidebar width: "CT · 133 images · 1.25 mm"; the
+        // series number (LIDC's have 7 digits) and description after it, where the row may cut them.
         const r = el.row;
-        const head = [plain(r.Modality), r.SeriesNumber !== null ? `#${r.SeriesNumber}` : ''].filter(Boolean).join(' ');
-        const label = [head, plain(r.SeriesDescription)].filter(Boolean).join(' · ') || '(series)';
-        item = new vscode.TreeItem(label, C.Collapsed);
-        item.description = [count(r.images, 'image'), formatMm(r.thicknessMin, r.thicknessMax)].filter(Boolean).join(' · ');
-        item.iconPath = new vscode.ThemeIcon('layers');
+        const head = r.SeriesInstanceUID ? plain(r.Modality) || 'Series' : NO_SERIES_UID;
+        item = new vscode.TreeItem([head, count(r.images, 'image'), formatMm(r.thicknessMin, r.thicknessMax)].filter(Boolean).join(' · '), C.Collapsed);
+        // Files without a SeriesInstanceUID are not one series: no number or description of one of them.
+        item.description = r.SeriesInstanceUID ? [r.SeriesNumber !== null ? `#${r.SeriesNumber}` : '', plain(r.SeriesDescription)].filter(Boolean).join(' · ') : '';
+        item.iconPath = new vscode.ThemeIcon(r.SeriesInstanceUID ? 'layers' : 'question');
         break;
       }
       case 'instance': {
@@ -149,6 +171,14 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
             : { command: 'dicom.showTags', title: 'Show Tags', arguments: [el] };
         break;
       }
+      case 'refused': {
+        item = new vscode.TreeItem('Index database path refused', C.None);
+        item.description = 'open the setting that names it';
+        item.iconPath = new vscode.ThemeIcon('error');
+        item.tooltip = refusalText(el.refusal);
+        item.command = { command: OPEN_SETTING_COMMAND, title: 'Open Settings File', arguments: [el.folder.uri] };
+        break;
+      }
       case 'more': {
         item = new vscode.TreeItem(`… and ${num(el.count)} more`, C.None);
         item.tooltip = 'The Problems sheet of "Export Metadata to Excel…" lists every one.';
@@ -156,7 +186,7 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
       }
     }
     item.id = el.id;
-    item.contextValue = `dicom.${el.kind}`;
+    item.contextValue ??= `dicom.${el.kind}`;
     return item;
   }
 

@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import type { SqlValue } from 'sql.js';
 import * as vscode from 'vscode';
 import { readFileTags } from '../../core/tags';
-import type { IndexServiceImpl } from '../indexService';
+import type { IndexService } from '../contracts';
 import { fileOf, TreeElement } from './elements';
-import { count, formatDate, formatMm, num } from './format';
+import { count, formatDate, formatMm, NO_PATIENT_ID, NO_SERIES_UID, num } from './format';
 import { clip, escapeMarkdown as esc, safeMarkdown, table } from './markdown';
 import * as q from '../../core/treeQueries';
 
@@ -30,7 +30,7 @@ export function wrappable(s: string, keyword = false): string {
   return t.replace(/[^\s\u200b]{16}(?=[^\s\u200b])/g, (m) => m + ZWSP);
 }
 
-export async function buildTooltip(service: IndexServiceImpl, el: TreeElement): Promise<vscode.MarkdownString | string | undefined> {
+export async function buildTooltip(service: IndexService, el: TreeElement): Promise<vscode.MarkdownString | string | undefined> {
   switch (el.kind) {
     case 'instance':
       return instanceTooltip(el.row.path, fileOf(el)!.fsPath, el.row.status);
@@ -92,8 +92,10 @@ function facts(rows: [string, string][]): string {
 export function seriesTooltip(d: Record<string, SqlValue> | undefined): vscode.MarkdownString {
   const md = safeMarkdown();
   if (!d) return md;
+  // Files without a SeriesInstanceUID are grouped, not a series: no one file's series attributes for all.
+  const group = !s(d.SeriesInstanceUID);
   const title = [s(d.Modality), d.SeriesNumber !== null ? `#${s(d.SeriesNumber)}` : '', s(d.SeriesDescription)].filter(Boolean).join(' ');
-  md.appendMarkdown(`**Series ${esc(title)}**\n\n`);
+  md.appendMarkdown(group ? `**${esc(NO_SERIES_UID)}**: files of this study without a SeriesInstanceUID\n\n` : `**Series ${esc(title)}**\n\n`);
   const range = (a: SqlValue, b: SqlValue, unit = '') => (a === null ? '' : a === b ? `${s(a)}${unit}` : `${s(a)} – ${s(b)}${unit}`);
   const size = d.rowsMin === null ? '' : `${range(d.rowsMin, d.rowsMax)} × ${range(d.colsMin, d.colsMax)}`;
   md.appendMarkdown(
@@ -106,8 +108,8 @@ export function seriesTooltip(d: Record<string, SqlValue> | undefined): vscode.M
       ['Rows × Columns', size],
       ['Pixel spacing', n(d.pixelSpacings) > 1 ? `${num(n(d.pixelSpacings))} different` : s(d.pixelSpacing)],
       ['Kernel', n(d.kernels) > 1 ? `${num(n(d.kernels))} different` : s(d.kernel)],
-      ['Body part', s(d.BodyPartExamined)],
-      ['Manufacturer', [s(d.Manufacturer), s(d.ManufacturerModelName)].filter(Boolean).join(' ')],
+      ['Body part', group ? '' : s(d.BodyPartExamined)],
+      ['Manufacturer', group ? '' : [s(d.Manufacturer), s(d.ManufacturerModelName)].filter(Boolean).join(' ')],
       ['Size on disk', d.bytes === null ? '' : mb(n(d.bytes))],
       ['SeriesInstanceUID', s(d.SeriesInstanceUID)],
     ]),
@@ -148,15 +150,17 @@ export function studyTooltip(d: { study: Record<string, SqlValue>; series: Recor
 export function patientTooltip(d: Record<string, SqlValue> | undefined, studies: number): vscode.MarkdownString {
   const md = safeMarkdown();
   if (!d) return md;
-  md.appendMarkdown(`**Patient ${esc(s(d.PatientName) || s(d.PatientID) || '(no Patient ID)')}**\n\n`);
+  // Files without a PatientID are not one patient: no name, sex, age or birth date of one of them.
+  const group = !s(d.PatientID);
+  md.appendMarkdown(group ? `**${esc(NO_PATIENT_ID)}**: studies of files without a PatientID\n\n` : `**Patient ${esc(s(d.PatientName) || s(d.PatientID))}**\n\n`);
   const dates = d.firstDate === null ? '' : d.firstDate === d.lastDate ? formatDate(s(d.firstDate)) : `${formatDate(s(d.firstDate))} – ${formatDate(s(d.lastDate))}`;
   md.appendMarkdown(
     facts([
-      ['PatientName', s(d.PatientName)],
+      ['PatientName', group ? '' : s(d.PatientName)],
       ['PatientID', s(d.PatientID)],
-      ['Sex', s(d.PatientSex)],
-      ['Age', s(d.PatientAge)],
-      ['Birth date', formatDate(s(d.PatientBirthDate))],
+      ['Sex', group ? '' : s(d.PatientSex)],
+      ['Age', group ? '' : s(d.PatientAge)],
+      ['Birth date', group ? '' : formatDate(s(d.PatientBirthDate))],
       ['Studies', num(studies)],
       ['Series', num(n(d.series))],
       ['Images', num(n(d.images))],

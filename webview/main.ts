@@ -2,17 +2,21 @@
  * The summary panel's browser side. It shows what the host sends (`state`) and asks the host for
  * actions; it never reads files or the database. Every value from DICOM files is set as text.
  */
-import { CHART_TITLES, isHostMessage, PROTOCOL_VERSION, type ChartId, type PersistedState, type SummaryState, type WebviewMessage } from '../src/shared/messages';
+import { formatCount, formatNumber, formatTimestamp } from '../src/shared/format';
 import {
-  formatBytes,
-  formatCount,
-  formatNumber,
-  modalityList,
-  problemFiles,
-  sortedHistogram,
-  thicknessRange,
-} from '../src/shared/summaryFormat';
-import { Charts, type ChartSpec } from './charts';
+  CHART_TITLES,
+  isHostMessage,
+  PROTOCOL_VERSION,
+  type ChartId,
+  type PersistedState,
+  type SeriesFacet,
+  type StatsData,
+  type SummaryState,
+  type WebviewMessage,
+} from '../src/shared/messages';
+import { sortedHistogram } from '../src/shared/summaryFormat';
+import { closePopoversOnOutsideClick, findings, statisticsCards } from './cards';
+import { Charts, type ChartBar, type ChartSpec } from './charts';
 import { clear, h } from './dom';
 import { SeriesTable } from './table';
 
@@ -30,9 +34,15 @@ function save(patch: Partial<PersistedState>): void {
   vscode.setState(persisted);
 }
 
-const charts = new Charts();
 let state: SummaryState | undefined;
 let busy = false;
+/** Where the keyboard's chart cursor and the table's filter changes are read out. */
+const live = h('p', { class: 'sr-only', role: 'status', 'aria-live': 'polite', id: 'chart-live' });
+
+const charts = new Charts({
+  onPick: (id, bar) => pickBar(id, bar),
+  onCursor: (_id, text) => (live.textContent = text),
+});
 
 // ---- static skeleton ----------------------------------------------------------------------------
 const app = document.getElementById('app')!;
@@ -68,18 +78,24 @@ actionButtons.refresh.addEventListener('click', () => post({ type: 'refresh' }))
 
 const table = new SeriesTable({
   onReveal: (uid) => post({ type: 'revealSeries', uid }),
-  onViewChange: (sort, filter) => save({ sort, filter }),
+  onViewChange: (view) => save(view),
+  onFacetChange: (facet) => markPicked(facet),
   sort: persisted.sort,
   filter: persisted.filter,
+  facet: persisted.facet,
 });
+closePopoversOnOutsideClick(app);
 
 // ---- rendering ----------------------------------------------------------------------------------
+/** True when the folder's index holds DICOM files: the exports and the Markdown have something to say. */
+const hasData = (s: SummaryState | undefined) => !!s?.stats && s.stats.instances > 0;
+
 function setBusy(b: boolean): void {
   busy = b;
-  const noIndex = !state?.stats;
-  actionButtons.csv.disabled = busy || noIndex;
-  actionButtons.xlsx.disabled = busy || noIndex;
-  actionButtons.copy.disabled = busy || noIndex;
+  const none = !hasData(state);
+  actionButtons.csv.disabled = busy || none;
+  actionButtons.xlsx.disabled = busy || none;
+  actionButtons.copy.disabled = busy || none;
   document.body.classList.toggle('busy', busy);
 }
 
@@ -100,31 +116,129 @@ function renderFolder(s: SummaryState): void {
   }
 }
 
-function card(key: string, label: string, value: string, detail?: string | Node, extraClass = ''): HTMLElement {
-  return h(
-    'div',
-    { class: `card ${extraClass}`.trim(), 'data-key': key },
-    h('div', { class: 'label' }, label),
-    h('div', { class: 'value' }, value),
-    detail ? h('div', { class: 'detail' }, detail) : null,
-  );
+interface ChartPlan {
+  id: ChartId;
+  spec: ChartSpec;
+  /** Header of the accessible table's first column. */
+  keyHeader: string;
+  facet: (bar: ChartBar) => SeriesFacet;
+  note?: string;
 }
 
-function chartFigure(id: ChartId, note?: string): { figure: HTMLElement; canvas: HTMLCanvasElement } {
-  const canvas = h('canvas', { role: 'img', 'aria-label': CHART_TITLES[id] });
-  const saveBtn = h('button', { type: 'button', class: 'secondary small', title: 'Save chart as PNG', 'aria-label': `Save chart "${CHART_TITLES[id]}" as PNG` }, 'Save PNG');
+function chartPlans(st: StatsData): ChartPlan[] {
+  const thicknessBars = (hist: Record<string, number>): ChartBar[] =>
+    sortedHistogram(hist).map(([k, n]) => ({ key: Number(k), label: formatNumber(Number(k)), count: n }));
+  const byThickness = (bar: ChartBar): SeriesFacet => ({ kind: 'thickness', value: Number(bar.key) });
+  const modalities = Object.entries(st.modalities).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return [
+    {
+      id: 'thickness',
+      spec: { axis: 'numeric', bars: thicknessBars(st.sliceThickness.histogram), unit: 'instances', xUnit: 'mm' },
+      keyHeader: 'Slice thickness (mm)',
+      facet: byThickness,
+      note: st.sliceThickness.missing ? `${formatCount(st.sliceThickness.missing)} instances have no slice thickness.` : undefined,
+    },
+    {
+      id: 'seriesThickness',
+      spec: { axis: 'numeric', bars: thicknessBars(st.sliceThickness.seriesHistogram), unit: 'series', xUnit: 'mm' },
+      keyHeader: 'Slice thickness (mm)',
+      facet: byThickness,
+      note: 'A series with several thicknesses counts once for each.',
+    },
+    {
+      id: 'modalities',
+      spec: { axis: 'category', bars: modalities.map(([m, n]) => ({ key: m, label: m || '(none)', count: n })), unit: 'instances' },
+      keyHeader: 'Modality',
+      facet: (bar) => ({ kind: 'modality', value: String(bar.key) }),
+    },
+  ];
+}
+
+let plans: ChartPlan[] = [];
+
+/** The index of the bar a facet stands for in a chart, if that chart shows it. */
+function pickedIndex(plan: ChartPlan, f: SeriesFacet | undefined): number | undefined {
+  if (!f) return undefined;
+  const i = plan.spec.bars.findIndex((b) => {
+    const g = plan.facet(b);
+    return g.kind === f.kind && (g.kind === 'thickness' ? Math.abs(g.value - Number(f.value)) <= 1e-9 * Math.max(1, Math.abs(g.value)) : g.value === f.value);
+  });
+  return i < 0 ? undefined : i;
+}
+
+function markPicked(f: SeriesFacet | undefined): void {
+  for (const plan of plans) {
+    const canvas = document.querySelector<HTMLCanvasElement>(`figure[data-chart="${plan.id}"] canvas`);
+    if (canvas && plan.spec.bars.length) charts.show(plan.id, canvas, { ...plan.spec, picked: pickedIndex(plan, f) }, plans.indexOf(plan));
+  }
+}
+
+function pickBar(id: ChartId, bar: ChartBar): void {
+  const plan = plans.find((p) => p.id === id);
+  if (!plan) return;
+  table.setFacet(plan.facet(bar));
+  live.textContent = table.currentFacet ? `Series table filtered: ${table.captionText}.` : `Filter removed: ${table.captionText}.`;
+}
+
+/**
+ * A chart with its accessible data table (read by screen readers; the canvas is the picture). The
+ * data rows are the table's own children (no tbody, as the HTML content model allows), so that
+ * `table tbody tr` still means the series table's rows.
+ */
+function chartFigure(plan: ChartPlan): { figure: HTMLElement; canvas: HTMLCanvasElement } {
+  const { id, spec } = plan;
+  const title = CHART_TITLES[id];
+  const dataTable = h(
+    'table',
+    { class: 'sr-only', id: `${id}-data` },
+    h('caption', {}, title),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, plan.keyHeader), h('th', { scope: 'col' }, spec.unit === 'series' ? 'Series' : 'Instances'))),
+    ...spec.bars.map((b) => h('tr', {}, h('th', { scope: 'row' }, b.label), h('td', {}, formatCount(b.count)))),
+  );
+  const range = spec.bars.length ? `${spec.bars.length} ${spec.bars.length === 1 ? 'bar' : 'bars'}, ${spec.bars[0].label} to ${spec.bars[spec.bars.length - 1].label}${spec.xUnit ? ` ${spec.xUnit}` : ''}` : 'no values';
+  const canvas = h('canvas', {
+    role: 'img',
+    tabindex: spec.bars.length ? 0 : undefined,
+    'aria-label': `${title}: ${range}. Left and Right arrows choose a bar, Enter filters the series table to it.`,
+    'aria-describedby': `${id}-data`,
+  });
+  const saveBtn = h('button', { type: 'button', class: 'secondary small', title: 'Save chart as PNG', 'aria-label': `Save chart "${title}" as PNG` }, 'Save PNG');
   saveBtn.addEventListener('click', () => {
-    const dataUrl = charts.png(id, CHART_TITLES[id]);
+    const dataUrl = charts.png(id, title);
     if (dataUrl) post({ type: 'savePng', chart: id, dataUrl });
   });
   const figure = h(
     'figure',
     { class: 'chart', 'data-chart': id },
-    h('figcaption', {}, h('span', {}, CHART_TITLES[id]), saveBtn),
+    h('figcaption', {}, h('span', {}, title), saveBtn),
     h('div', { class: 'chart-box' }, canvas),
-    note ? h('p', { class: 'chart-note' }, note) : null,
+    dataTable,
+    plan.note ? h('p', { class: 'chart-note' }, plan.note) : null,
   );
   return { figure, canvas };
+}
+
+function emptyState(s: SummaryState, st: StatsData): HTMLElement {
+  const btn = h('button', { type: 'button', class: 'secondary' }, 'Index Again');
+  btn.addEventListener('click', () => post({ type: 'indexWorkspace' }));
+  const n = st.files.total;
+  const kinds = `${formatCount(st.files.notDicom)} not DICOM, ${formatCount(st.files.error)} unreadable`;
+  const looked =
+    n === 0
+      ? 'No file in this folder looks like a DICOM file (a .dcm name, or DICM at byte 128).'
+      : n === 1
+        ? `One file was found, and it is not a readable DICOM file (${kinds}).`
+        : `${formatCount(n)} files were found, none of them a readable DICOM file (${kinds}).`;
+  const problems = h('button', { type: 'button', class: 'link' }, n === 1 ? 'Show it in the tree' : 'Show them in the tree');
+  problems.addEventListener('click', () => post({ type: 'revealProblems' }));
+  return h(
+    'div',
+    { class: 'empty', 'data-empty': 'no-dicom' },
+    h('h2', {}, 'No DICOM files in this folder'),
+    h('p', {}, looked, n ? ' ' : '', n ? problems : null),
+    h('p', {}, 'Add DICOM files to the folder (they are indexed as they arrive), or check the ', h('code', {}, 'dicom.index.include'), ' and ', h('code', {}, 'dicom.index.exclude'), ' settings.'),
+    s.indexing ? null : btn,
+  );
 }
 
 function render(s: SummaryState): void {
@@ -138,6 +252,7 @@ function render(s: SummaryState): void {
   if (st?.incomplete) addBanner('The last index run was interrupted: these numbers cover part of the workspace. Run "DICOM: Index Workspace" to finish it.', 'warning');
 
   for (const id of ['thickness', 'seriesThickness', 'modalities'] as ChartId[]) charts.drop(id);
+  plans = [];
   clear(body);
 
   if (!s.folder) {
@@ -150,72 +265,46 @@ function render(s: SummaryState): void {
     metaLine.textContent = '';
     const btn = h('button', { type: 'button' }, 'Index Workspace');
     btn.addEventListener('click', () => post({ type: 'indexWorkspace' }));
-    body.append(h('div', { class: 'empty' }, h('p', {}, s.indexing ? 'The first index run is going.' : 'This folder has no index yet.'), s.indexing ? null : btn));
+    body.append(
+      h(
+        'div',
+        { class: 'empty', 'data-empty': 'no-index' },
+        h('h2', {}, s.indexing ? 'The first index run is going' : 'No index for this folder yet'),
+        h('p', {}, 'Indexing reads the headers of the DICOM files in the folder (.dcm files, and files with DICM at byte 128). A folder without any gets no index: nothing to show here.'),
+        s.indexing ? null : btn,
+      ),
+    );
     setBusy(busy);
     return;
   }
 
-  const when = st.lastIndexed ? new Date(st.lastIndexed) : null;
-  metaLine.textContent = `${formatCount(st.files.total)} files · ${when && !isNaN(when.getTime()) ? `indexed ${when.toLocaleString()}` : 'not indexed yet'}`;
+  const indexed = st.lastIndexed ? formatTimestamp(st.lastIndexed) : '';
+  metaLine.textContent = `${formatCount(st.files.total)} ${st.files.total === 1 ? 'file' : 'files'} · ${indexed ? `indexed ${indexed}` : 'not indexed yet'}`;
 
-  // Cards
-  const problems = problemFiles(st);
-  const problemLink = h(
-    'button',
-    { type: 'button', class: 'link', title: 'Reveal the files with problems in the DICOM tree', 'aria-label': `${formatCount(problems)} files with problems: reveal them in the tree` },
-    formatCount(problems),
-  );
-  problemLink.addEventListener('click', () => post({ type: 'revealProblems' }));
-  const problemsCard = h(
-    'div',
-    { class: `card${problems ? ' problems' : ''}`, 'data-key': 'problems' },
-    h('div', { class: 'label' }, 'Files with problems'),
-    h('div', { class: 'value' }, problems ? problemLink : '0'),
-    h('div', { class: 'detail' }, `${formatCount(st.files.error)} unreadable · ${formatCount(st.files.partial)} partial · ${formatCount(st.files.notDicom)} not DICOM`),
-  );
-  const mods = modalityList(st);
-  const p = st.instancesPerStudy;
-  body.append(
-    h(
-      'section',
-      { class: 'cards', 'aria-label': 'Statistics' },
-      card('patients', 'Patients', formatCount(st.patients)),
-      card('studies', 'Studies', formatCount(st.studies)),
-      card('series', 'Series', formatCount(st.series)),
-      card('instances', 'Instances (slices)', formatCount(st.instances), st.duplicateSopInstances ? `${formatCount(st.duplicateSopInstances)} duplicated SOP instances` : undefined),
-      card('perStudy', 'Instances per study', formatNumber(p.mean, 1), p.mean == null ? undefined : `min ${formatNumber(p.min)} · max ${formatNumber(p.max)}`),
-      card(
-        'thickness',
-        'Slice thickness',
-        thicknessRange(st),
-        st.sliceThickness.missing ? `${formatCount(st.sliceThickness.missing)} instances without` : `${sortedHistogram(st.sliceThickness.histogram).length} distinct values`,
-      ),
-      card('modalities', 'Modalities', mods.length ? mods.map((m) => m[0]).join(', ') : 'none', mods.length > 1 ? mods.map(([m, n]) => `${m} ${formatCount(n)}`).join(' · ') : undefined),
-      card('size', 'Size on disk', formatBytes(st.totalBytes)),
-      problemsCard,
-    ),
-  );
+  if (!st.instances) {
+    body.append(emptyState(s, st));
+    setBusy(busy);
+    return;
+  }
+
+  body.append(statisticsCards(st, () => post({ type: 'revealProblems' })));
+  const found = findings(st);
+  if (found) body.append(found);
 
   // Charts
-  const hist = sortedHistogram(st.sliceThickness.histogram);
-  const seriesHist = sortedHistogram(st.sliceThickness.seriesHistogram);
-  const specs: [ChartId, ChartSpec, string | undefined][] = [
-    ['thickness', { labels: hist.map((x) => formatNumber(Number(x[0]), 3)), values: hist.map((x) => x[1]), unit: 'instances', xTitle: 'mm' }, st.sliceThickness.missing ? `${formatCount(st.sliceThickness.missing)} instances have no slice thickness.` : undefined],
-    ['seriesThickness', { labels: seriesHist.map((x) => formatNumber(Number(x[0]), 3)), values: seriesHist.map((x) => x[1]), unit: 'series', xTitle: 'mm' }, 'A series with several thicknesses counts once for each.'],
-    ['modalities', { labels: mods.map((m) => m[0]), values: mods.map((m) => m[1]), unit: 'instances' }, undefined],
-  ];
-  const chartSection = h('section', { class: 'charts', 'aria-label': 'Charts' });
+  plans = chartPlans(st);
+  const chartSection = h('section', { class: 'charts', 'aria-label': 'Charts' }, live);
   body.append(chartSection);
-  specs.forEach(([id, spec, note], i) => {
-    const { figure, canvas } = chartFigure(id, note);
+  plans.forEach((plan, i) => {
+    const { figure, canvas } = chartFigure(plan);
     chartSection.append(figure);
-    if (spec.values.length) charts.show(id, canvas, spec, i);
+    if (plan.spec.bars.length) charts.show(plan.id, canvas, { ...plan.spec, picked: pickedIndex(plan, table.currentFacet) }, i);
     else figure.querySelector('.chart-box')!.replaceChildren(h('p', { class: 'chart-empty' }, 'No values.'));
   });
 
   // Series table
   body.append(table.element);
-  table.setRows(s.series, s.seriesTotal);
+  table.setRows(s.series, s.seriesTotal, st.series);
   setBusy(busy);
 }
 

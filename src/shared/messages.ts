@@ -10,7 +10,7 @@
  */
 
 import type { Stats } from './stats';
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The webview's `vscode.setState` content, also what the panel serializer is given after a reload. */
 export interface PersistedState {
@@ -21,17 +21,28 @@ export interface PersistedState {
   /** Table view state. */
   sort?: { column: SeriesColumn; descending: boolean };
   filter?: string;
+  /** The chart bar the table is filtered to (the filter chip). */
+  facet?: SeriesFacet;
 }
+
+/** A filter of the series table chosen on a chart: one slice thickness (mm) or one modality. */
+export type SeriesFacet = { kind: 'thickness'; value: number } | { kind: 'modality'; value: string };
 
 /** The statistics the panel shows: exactly the core's (one definition, in src/shared/stats.ts). */
 export type StatsData = Stats;
 
-/** One row of the series table. Every string comes from DICOM files: set it as text only. */
+/**
+ * One row of the series table: one per distinct non-empty SeriesInstanceUID, and rows with `uid`
+ * '' for groups of files that have no Series UID (not series: shown as "(no Series UID)").
+ * Every string comes from DICOM files: set it as text only.
+ */
 export interface SeriesRow {
   /** SeriesInstanceUID ('' when missing). */
   uid: string;
   /** PatientName when stored, else PatientID. */
   patient: string;
+  /** PatientName as stored (DICOM PN, `Family^Given`), '' when absent or not stored: the webview formats it. */
+  patientName: string;
   patientId: string;
   /** DICOM DA form, YYYYMMDD, or ''. */
   studyDate: string;
@@ -45,9 +56,11 @@ export interface SeriesRow {
   pixelSpacing: string[];
   /** Distinct `rows×columns`. */
   size: string[];
+  /** DICOM keywords on which this series' files disagree (e.g. `PatientID`, `SeriesDescription`); [] when none. */
+  conflicts: string[];
 }
 
-export type SeriesColumn = 'patient' | 'studyDate' | 'modality' | 'description' | 'images' | 'thickness' | 'pixelSpacing' | 'size';
+export type SeriesColumn = 'patient' | 'patientId' | 'studyDate' | 'modality' | 'description' | 'images' | 'thickness' | 'pixelSpacing' | 'size';
 
 export interface FolderInfo {
   /** URI string: the key. */
@@ -62,7 +75,7 @@ export interface SummaryState {
   /** Null when the folder has no index yet. */
   stats: StatsData | null;
   series: SeriesRow[];
-  /** Series in the index; `series.length` is smaller when the list was capped. */
+  /** Rows of the whole series table (one per Series UID, and groups without one); `series.length` is smaller when the list was capped. */
   seriesTotal: number;
   indexing: boolean;
   /** When this state was computed (ISO). */

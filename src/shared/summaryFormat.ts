@@ -1,18 +1,13 @@
 /**
- * Number and value formatting shared by the summary webview (cards, table, chart labels) and the
- * host (the "Copy summary" Markdown), so both show the same text. Pure; no `vscode` or node imports.
+ * The summary's own phrases, shared by the webview (cards, table, chart labels) and the host (the
+ * "Copy summary" Markdown), so both show the same text. Numbers, names and dates go through
+ * ./format (the formatters the tree and the CLI use too). Pure; no `vscode` or node imports.
  */
+import { formatNumber, formatRange } from './format';
 import type { StatsData } from './messages';
 
-/** 12,345 */
-export const formatCount = (n: number): string => n.toLocaleString('en-US');
-
-/** Mean / thickness style: integers as is, else up to `digits` decimals without trailing zeros. */
-export function formatNumber(x: number | null | undefined, digits = 2): string {
-  if (x == null || !Number.isFinite(x)) return '–';
-  if (Number.isInteger(x)) return formatCount(x);
-  return x.toLocaleString('en-US', { maximumFractionDigits: digits });
-}
+/** The count formatter lives in ./format; re-exported for the modules that import it from here (src/core/dicom/header/). */
+export { formatCount } from './format';
 
 /** 1.6 GB style, binary units named as most users read them (KiB shown as KB would be wrong: use KiB). */
 export function formatBytes(bytes: number): string {
@@ -27,12 +22,6 @@ export function formatBytes(bytes: number): string {
   return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
 }
 
-/** 20240131 → 2024-01-31; anything else is returned as is. */
-export function formatDicomDate(da: string): string {
-  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(da.trim());
-  return m ? `${m[1]}-${m[2]}-${m[3]}` : da;
-}
-
 /** `0.703125\0.703125` → `0.703 × 0.703` */
 export function formatPixelSpacing(ps: string): string {
   const parts = ps.split('\\').map((p) => Number(p));
@@ -40,10 +29,9 @@ export function formatPixelSpacing(ps: string): string {
   return ps;
 }
 
+/** "0.8–650.182 mm", "2.5 mm", or "none". */
 export function thicknessRange(s: StatsData): string {
-  const { min, max } = s.sliceThickness;
-  if (min == null || max == null) return 'none';
-  return min === max ? `${formatNumber(min, 3)} mm` : `${formatNumber(min, 3)} – ${formatNumber(max, 3)} mm`;
+  return formatRange(s.sliceThickness.min, s.sliceThickness.max, 'mm') || 'none';
 }
 
 export function perStudyText(s: StatsData): string {

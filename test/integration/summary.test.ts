@@ -115,6 +115,10 @@ describe('summary panel', function () {
     const row = state.series.find((r) => r.uid === seriesUid);
     assert.ok(row);
     assert.deepStrictEqual([row.patientId, row.images, row.thickness, row.description], ['SUM-1', 4, [1.25], 'AXIAL <b>1.25</b>']);
+    // The raw PatientName (the webview formats it) and no conflicting attributes in these fixtures.
+    assert.strictEqual(row.patientName, 'Series^Test');
+    assert.deepStrictEqual(state.series.map((r) => r.conflicts), [[], [], []]);
+    assert.strictEqual(state.series.filter((r) => r.uid).length, st.series, 'one row per Series UID, as the card counts');
   });
 
   it('follows index changes by itself', async () => {

@@ -4,14 +4,21 @@
 // them with `dicom-index stats --json`, check the chart canvases are drawn, click Export CSV and
 // Export Excel and answer VS Code's own save dialog (quick input: type the path, Enter), check the
 // files and their row counts, Save chart as PNG, Copy summary, switch to a dark theme, reload the
-// window (the panel comes back through its serializer). Screenshots: test-results/summary-light.png,
-// summary-dark.png (and a few more).
+// window (the panel comes back through its serializer). Then, on a copy of the real corpus
+// (../shared/corpus/real, when present): ISO dates and formatted names in the table, one definition
+// of a series (card, caption and rows agree), the thickness charts' numeric axis (bar positions),
+// filtering the table by clicking a bar and by the keyboard (a removable chip), the table as one Tab
+// stop with arrow keys, the Modalities card one card high with 14 modalities, the charts' data
+// tables for screen readers; and a folder without DICOM files shows an empty summary.
+// Screenshots: test-results/summary-light.png, summary-dark.png, summary-real-dark.png,
+// summary-real-dark-table.png, summary-real-light.png, summary-real-light-table.png,
+// summary-empty.png (and a few more).
 //
 //   npx tsc -p . && node scripts/build.mjs && node test/ui/summary.ui.mjs [--keep] [--headed]
 //
 // Prints `ui summary: N passed, N failed` and exits non-zero on a failure.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,6 +70,32 @@ execFileSync(process.execPath, [cli, 'index', workspace], { stdio: 'pipe' });
 const expected = JSON.parse(execFileSync(process.execPath, [cli, 'stats', path.join(workspace, '.dicom', 'index.sqlite'), '--json'], { encoding: 'utf8' }));
 say(`workspace ${workspace}: ${expected.files.total} files, ${expected.series} series`);
 
+// ---- a copy of the real corpus (shared/ is read-only) and a folder without DICOM files ------------
+const corpusReal = process.env.DICOM_CORPUS ? path.join(process.env.DICOM_CORPUS, 'real') : path.resolve(repoRoot, '..', 'shared', 'corpus', 'real');
+const realCorpus = existsSync(corpusReal) ? path.join(runDir, 'real-corpus') : undefined;
+let expectedReal;
+if (realCorpus) {
+  cpSync(corpusReal, realCorpus, { recursive: true });
+  const writable = (dir) => {
+    chmodSync(dir, 0o755);
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) writable(path.join(dir, e.name));
+  };
+  writable(realCorpus);
+  execFileSync(process.execPath, [cli, 'index', realCorpus], { stdio: 'pipe' });
+  expectedReal = JSON.parse(execFileSync(process.execPath, [cli, 'stats', path.join(realCorpus, '.dicom', 'index.sqlite'), '--json'], { encoding: 'utf8' }));
+  say(`real corpus ${realCorpus}: ${expectedReal.files.total} files, ${expectedReal.series} series, ${Object.keys(expectedReal.modalities).length} modalities`);
+}
+const emptyFolder = path.join(runDir, 'no-dicom');
+mkdirSync(path.join(emptyFolder, 'docs'), { recursive: true });
+writeFileSync(path.join(emptyFolder, 'docs', 'README.md'), '# Notes\n');
+writeFileSync(path.join(emptyFolder, 'docs', 'scan.dcm'), 'a text file with a .dcm name\n');
+execFileSync(process.execPath, [cli, 'index', emptyFolder], { stdio: 'pipe' });
+// and one with no candidate file at all: the indexer writes no index for it
+const bareFolder = path.join(runDir, 'notes-only');
+mkdirSync(bareFolder, { recursive: true });
+writeFileSync(path.join(bareFolder, 'README.md'), '# Notes\n');
+execFileSync(process.execPath, [cli, 'index', bareFolder], { stdio: 'pipe' });
+
 // ---- checks ------------------------------------------------------------------------------------
 async function waitForFile(file, timeout = 60000) {
   const deadline = Date.now() + timeout;
@@ -75,6 +108,311 @@ async function waitForFile(file, timeout = 60000) {
 
 const cardValue = (frame, key) => frame.locator(`.card[data-key="${key}"] .value`).innerText();
 const num = (s) => Number(s.replace(/[^0-9.]/g, ''));
+
+/** The summary webview's document once `selector` is in it (the harness's finder waits for the cards, which an empty summary has not). */
+async function webviewFrameWith(page, selector, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    for (const outer of await page.locator('iframe.webview.ready').elementHandles()) {
+      const inner = await (await outer.contentFrame())?.$('iframe#active-frame');
+      const f = inner && (await inner.contentFrame());
+      if (f && (await f.$(selector).catch(() => null))) return f;
+    }
+    if (Date.now() > deadline) throw new Error(`the summary webview did not show ${selector}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * Opens `folder` in the workbench and the summary panel in it. With an index, the extension is ready
+ * once its status bar item shows it; a folder without one may not start the extension before the
+ * command does.
+ */
+async function openFolderSummary(folder, selector, { indexed = true } = {}) {
+  await openWorkbench(page, { url: server.url, folder, remoteAuthority: server.remoteAuthority, payload: [['extensionDevelopmentPath', repoRoot]] });
+  await waitForWorkbench(page);
+  if (indexed) await page.locator('.statusbar-item', { hasText: /DICOM/ }).first().waitFor({ state: 'visible', timeout: 60000 });
+  else {
+    // The extension's contributions must be known first: its view container shows then.
+    await page.locator('.activitybar [aria-label^="DICOM"]').first().waitFor({ state: 'visible', timeout: 60000 });
+  }
+  // The palette may run the command before the extension is up (then nothing opens): try again.
+  const tab = page.locator('.tab', { hasText: 'DICOM Summary' }).first();
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, 'DICOM: Show Summary', { timeout: 60000 });
+    try {
+      await tab.waitFor({ state: 'visible', timeout: 15000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+      say(`the summary did not open (attempt ${attempt}); again`);
+    }
+  }
+  return webviewFrameWith(page, selector);
+}
+
+async function switchTheme(name) {
+  await runCommand(page, 'Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget .quick-input-box input').first();
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10000 });
+  await input.press('Enter');
+}
+
+/** Screenshots of the panel's top and of its series table (the webview scrolled to it). */
+async function panelScreenshots(frame, name) {
+  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+  await frame.evaluate(() => window.scrollTo(0, 0));
+  await page.mouse.move(1400, 940);
+  await page.waitForTimeout(800);
+  await screenshot(page, `${name}.png`);
+  await frame.evaluate(() => document.querySelector('section.series')?.scrollIntoView());
+  await page.waitForTimeout(500);
+  await screenshot(page, `${name}-table.png`);
+  await frame.evaluate(() => window.scrollTo(0, 0));
+}
+
+/** The series table's visible cells of one column (1-based), row by row. */
+const columnTexts = (frame, n) => frame.$$eval(`section.series tbody tr[data-i] td:nth-child(${n})`, (tds) => tds.map((td) => td.textContent.trim()));
+const shownRows = (frame) => frame.locator('section.series tbody tr[data-i]').count();
+/** Where the bars of a chart are drawn: [{ key, x, width }] (the chart writes it on its canvas). */
+const barsOf = async (frame, id) => JSON.parse((await frame.locator(`figure[data-chart="${id}"] canvas`).getAttribute('data-bars')) ?? '[]');
+/** What has the keyboard focus in the webview, in a few words. */
+const focused = (frame) =>
+  frame.evaluate(() => {
+    const a = document.activeElement;
+    if (!a || a === document.body) return 'body';
+    if (a.closest('section.series table')) return a.matches('tbody tr') ? `row ${a.dataset.i}` : `table ${a.tagName.toLowerCase()}`;
+    return `${a.tagName.toLowerCase()}${a.className ? `.${a.className}` : ''}`;
+  });
+
+async function realCorpusChecks() {
+  const exp = expectedReal;
+  let frame;
+  await check('the real corpus: the panel opens on it and shows its numbers', async () => {
+    frame = await openFolderSummary(realCorpus, '.card[data-key="patients"] .value');
+    await frame.waitForFunction((n) => document.querySelector('.card[data-key="instances"] .value')?.textContent?.replace(/,/g, '') === String(n), exp.instances, { timeout: 30000 });
+    assertEq(num(await cardValue(frame, 'series')), exp.series, 'series card');
+    assertEq(num(await cardValue(frame, 'patients')), exp.patients, 'patients card');
+  });
+  if (!frame) return;
+  // The theme is still the dark one from above.
+  await frame.waitForFunction(() => document.body.classList.contains('vscode-dark'), null, { timeout: 20000 }).catch(() => {});
+  await panelScreenshots(frame, 'summary-real-dark');
+
+  await check('the real corpus: dates are ISO dates, names are formatted, the indexed time is in the same style', async () => {
+    const dates = await columnTexts(frame, 3);
+    assert(dates.includes('1993-04-30'), `the 1993.04.30 study is shown as 1993-04-30; dates: ${JSON.stringify([...new Set(dates)].slice(0, 12))}`);
+    assert(dates.includes('2003-05-05'), 'a YYYYMMDD date is shown as an ISO date');
+    const bad = dates.filter((d) => d && !/^\d{4}-\d{2}-\d{2}$/.test(d));
+    assertEq(bad, [], 'study dates that are not ISO dates');
+    const names = await columnTexts(frame, 1);
+    for (const n of ['Äneas, Rüdiger', 'Doe, Archibald', 'Yamada, Tarou', 'Last, pre First mid', '(no name)']) assert(names.includes(n), `the patient column shows ${n}; got ${JSON.stringify([...new Set(names)].slice(0, 40))}`);
+    assertEq(names.filter((n) => n.includes('^')), [], 'names with a caret');
+    const meta = await frame.locator('p.meta').innerText();
+    assert(/indexed \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(meta.trim()), `meta line: ${meta}`);
+  });
+
+  await check('the real corpus: numbers are rounded one way (thickness card and table)', async () => {
+    const r = (x) => String(Number(x.toFixed(3)));
+    assertEq((await cardValue(frame, 'thickness')).trim(), `${r(exp.sliceThickness.min)}–${r(exp.sliceThickness.max)} mm`, 'thickness card');
+    const cells = (await columnTexts(frame, 7)).flatMap((c) => c.split(', ')).filter(Boolean);
+    const long = cells.filter((c) => /\.\d{4,}/.test(c));
+    assertEq(long, [], 'thickness cells with more than 3 decimals');
+    assert(cells.includes('1.6'), `1.6000000238419 is shown as 1.6 (cells: ${JSON.stringify([...new Set(cells)])})`);
+  });
+
+  await check('the real corpus: one definition of a series (card, caption, rows); rows without a UID say so', async () => {
+    const card = num(await cardValue(frame, 'series'));
+    const uids = await frame.$$eval('section.series tbody tr[data-i]', (trs) => trs.map((tr) => tr.dataset.uid));
+    const withUid = uids.filter(Boolean);
+    assertEq(withUid.length, card, 'rows with a Series UID');
+    assertEq(new Set(withUid).size, withUid.length, 'distinct Series UIDs in the rows');
+    const groups = uids.length - withUid.length;
+    assert(groups > 0, 'the corpus has files without a Series UID');
+    const caption = (await frame.locator('.table-caption').innerText()).trim();
+    assertEq(caption, `${card} series · ${groups} ${groups === 1 ? 'group' : 'groups'} of files without a Series UID`, 'caption');
+    const noUid = await frame.locator('section.series tbody tr[data-uid=""] .no-uid').count();
+    assertEq(noUid, groups, 'rows marked (no Series UID)');
+    assertEq((await frame.locator('section.series tbody tr[data-uid=""] .no-uid').first().innerText()).trim(), '(no Series UID)', 'marker text');
+  });
+
+  await check('the real corpus: duplicates are said in a sentence', async () => {
+    const text = await frame.locator('.findings').innerText();
+    const dup = exp.duplicateSopInstances;
+    assert(text.includes(`${dup} SOP Instance UIDs appear in more than one file`), `findings: ${text}`);
+    assert(text.includes(`${exp.missingKeys.SOPInstanceUID} files have no SOP Instance UID`), `findings: ${text}`);
+  });
+
+  await check('the real corpus: the thickness charts have a numeric axis (bars stand at their values, 650 mm far from 10 mm)', async () => {
+    for (const id of ['thickness', 'seriesThickness']) {
+      const bars = await barsOf(frame, id);
+      const keys = Object.keys(id === 'thickness' ? exp.sliceThickness.histogram : exp.sliceThickness.seriesHistogram).map(Number).sort((a, b) => a - b);
+      assertEq(bars.map((b) => b.key), keys, `${id}: one bar per thickness, in order`);
+      // x is a straight line in log(thickness): fit it, every bar within a pixel and a half of it.
+      const lx = bars.map((b) => Math.log10(b.key));
+      const n = bars.length;
+      const mx = lx.reduce((a, b) => a + b, 0) / n;
+      const my = bars.reduce((a, b) => a + b.x, 0) / n;
+      const slope = lx.reduce((a, x, i) => a + (x - mx) * (bars[i].x - my), 0) / lx.reduce((a, x) => a + (x - mx) ** 2, 0);
+      const worst = Math.max(...bars.map((b, i) => Math.abs(my + slope * (lx[i] - mx) - b.x)));
+      assert(slope > 0 && worst < 1.5, `${id}: bar positions are not logarithmic in the thickness (slope ${slope}, worst ${worst}): ${JSON.stringify(bars)}`);
+      const at = (k) => bars.find((b) => Math.abs(b.key - k) < 1e-6).x;
+      const step = at(10) - at(5);
+      assert(at(650.181824) - at(10) > 3 * step, `${id}: 650 mm sits next to 10 mm (${at(650.181824) - at(10)} px vs ${step} px from 5 to 10)`);
+      const thin = bars.filter((b) => b.width < 6);
+      assertEq(thin, [], `${id}: bars narrower than 6 px`);
+    }
+  });
+
+  const seriesAt = (t) => exp.sliceThickness.seriesHistogram[String(t)];
+  await check('the real corpus: clicking a bar filters the table to that thickness; the chip removes the filter (keyboard)', async () => {
+    const all = await shownRows(frame);
+    const bars = await barsOf(frame, 'seriesThickness');
+    const ten = bars.find((b) => b.key === 10);
+    const box = await frame.locator('figure[data-chart="seriesThickness"] canvas').boundingBox();
+    await page.mouse.click(box.x + ten.x, box.y + (ten.top + ten.base) / 2);
+    await frame.locator('.chip', { hasText: 'Slice thickness 10 mm' }).waitFor({ timeout: 5000 });
+    const rows = await shownRows(frame);
+    assertEq(rows, seriesAt(10), 'rows with a 10 mm slice thickness');
+    const cells = await columnTexts(frame, 7);
+    assert(cells.every((c) => c.split(', ').includes('10')), `every row shown has 10 mm: ${JSON.stringify(cells)}`);
+    assert((await frame.locator('.table-caption').innerText()).startsWith(`Showing ${rows} of ${exp.series} series`), 'caption says what is shown');
+    await screenshot(page, 'summary-real-filtered.png');
+    await frame.locator('.chip button.chip-remove').focus();
+    await page.keyboard.press('Enter');
+    await frame.locator('.chip').waitFor({ state: 'detached', timeout: 5000 });
+    assertEq(await shownRows(frame), all, 'every row is back');
+  });
+
+  await check('the real corpus: a chart is reachable by keyboard: arrows choose a bar, Enter filters', async () => {
+    const canvas = frame.locator('figure[data-chart="thickness"] canvas');
+    await canvas.focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    const live = await frame.locator('#chart-live').innerText();
+    assert(/^1 mm: \d+ instances/.test(live), `the live region reads the bar: ${live}`);
+    await page.keyboard.press('Enter');
+    await frame.locator('.chip', { hasText: 'Slice thickness 1 mm' }).waitFor({ timeout: 5000 });
+    assertEq(await shownRows(frame), seriesAt(1), 'rows with 1 mm');
+    await page.keyboard.press('Enter'); // the same bar again drops the filter
+    await frame.locator('.chip').waitFor({ state: 'detached', timeout: 5000 });
+  });
+
+  await check('the real corpus: the charts have data tables for screen readers', async () => {
+    for (const id of ['thickness', 'seriesThickness', 'modalities']) {
+      const fig = frame.locator(`figure[data-chart="${id}"]`);
+      const label = await fig.locator('canvas').getAttribute('aria-label');
+      assert(label && label.length > 20, `${id}: canvas aria-label ${label}`);
+      const rows = await fig.locator('table.sr-only > tr').count();
+      assertEq(rows, (await barsOf(frame, id)).length, `${id}: data table rows`);
+    }
+    const first = await frame.locator('figure[data-chart="modalities"] table.sr-only > tr').first().innerText();
+    assert(/^CT\s+68$/.test(first.trim()), `modalities data table: ${first}`);
+  });
+
+  await check('the real corpus: the series table is one Tab stop; arrow keys move between rows; Enter reveals the series', async () => {
+    await frame.locator('input.filter').focus();
+    await page.keyboard.press('Tab');
+    const at = await focused(frame);
+    assert(/^row \d+$/.test(at), `Tab from the filter goes to a row of the table, not to a header (${at})`);
+    const i = Number(at.slice(4));
+    await page.keyboard.press('Home');
+    assertEq(await focused(frame), 'row 0', `Home from row ${i}`);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    assertEq(await focused(frame), 'row 2', 'two rows down');
+    await page.keyboard.press('ArrowUp');
+    assertEq(await focused(frame), 'row 1', 'one row up');
+    await page.keyboard.press('Shift+Tab');
+    assertEq(await focused(frame), 'input.filter', 'Shift+Tab from a row: the filter (the column headers are no Tab stops)');
+    await page.keyboard.press('Tab');
+    assertEq(await focused(frame), 'row 1', 'Tab comes back to the row it left');
+    await page.keyboard.press('Tab');
+    const after = await focused(frame);
+    assert(!after.startsWith('row') && !after.startsWith('table'), `Tab leaves the table (focus on ${after})`);
+    await frame.locator('section.series tbody tr[data-i="1"]').focus();
+    // Up from the first row reaches the column headers (still inside the one Tab stop); Down comes back.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowUp');
+    assertEq(await focused(frame), 'table button', 'Up from the first row: the sorted column header');
+    await page.keyboard.press('ArrowDown');
+    assertEq(await focused(frame), 'row 0', 'Down from the header');
+    const tabStops = await frame.$$eval('section.series table [tabindex="0"]', (els) => els.length);
+    assertEq(tabStops, 1, 'elements with tabindex 0 in the table');
+    // Enter on a row with a Series UID reveals it in the DICOM tree.
+    await page.keyboard.press('End');
+    while ((await frame.evaluate(() => document.activeElement?.dataset?.uid ?? '')) === '') await page.keyboard.press('ArrowUp');
+    const description = (await frame.evaluate(() => document.activeElement.querySelector('td:nth-child(5)')?.textContent ?? '')).trim();
+    await page.keyboard.press('Enter');
+    // The tree's series label is "MODALITY #number · description".
+    const label = description && !description.startsWith('#') ? description : / · |#\d+/;
+    await page.locator('.monaco-list-row.selected', { hasText: label }).first().waitFor({ state: 'visible', timeout: 15000 });
+  });
+
+  await check('the real corpus: the Modalities card stays one card high with 14 modalities; "+N more" lists them all', async () => {
+    const n = Object.keys(exp.modalities).length;
+    assert(n >= 10, `the corpus has many modalities (${n})`);
+    await page.locator('.tab', { hasText: 'DICOM Summary' }).first().click();
+    const m = await frame.evaluate(() => {
+      const box = (el) => el.getBoundingClientRect();
+      const cards = [...document.querySelectorAll('.card')].map((c) => ({ key: c.dataset.key, h: box(c).height, top: box(c).top }));
+      const mod = document.querySelector('.card[data-key="modalities"]');
+      const value = mod.querySelector('.value');
+      return { cards, value: value.textContent, valueH: box(value).height, lineH: parseFloat(getComputedStyle(value).lineHeight), more: mod.querySelector('summary')?.textContent, overflow: mod.scrollHeight > mod.clientHeight + 1 };
+    });
+    const mod = m.cards.find((c) => c.key === 'modalities');
+    const rowMates = m.cards.filter((c) => Math.abs(c.top - mod.top) < 2);
+    assert(rowMates.length > 1 && rowMates.every((c) => Math.abs(c.h - mod.h) < 1), `cards of its row have its height: ${JSON.stringify(rowMates)}`);
+    const others = m.cards.filter((c) => c.key !== 'modalities');
+    assert(mod.h <= Math.max(...others.map((c) => c.h)) + 1, `no taller than the other cards: ${JSON.stringify(m.cards)}`);
+    assert(m.valueH <= m.lineH * 1.2, `the value is one line (${m.valueH} px, line ${m.lineH} px): ${m.value}`);
+    assert(!m.overflow, 'nothing overflows the card');
+    const shown = m.value.split(', ').length;
+    assertEq(m.more, `+${n - shown} more`, 'the "+N more" expander');
+    await frame.locator('.card[data-key="modalities"] summary').click();
+    const items = await frame.locator('.card[data-key="modalities"] .popover li').count();
+    assertEq(items, n, 'the expander lists every modality');
+    const hOpen = await frame.locator('.card[data-key="modalities"]').evaluate((c) => c.getBoundingClientRect().height);
+    assert(Math.abs(hOpen - mod.h) < 1, `opening the list does not grow the card (${hOpen} vs ${mod.h})`);
+    await screenshot(page, 'summary-real-modalities.png');
+    await page.keyboard.press('Escape');
+    assertEq(await frame.locator('.card[data-key="modalities"] details').evaluate((d) => d.open), false, 'Escape closes the list');
+  });
+
+  await check('the real corpus: light theme', async () => {
+    await switchTheme('Light Modern');
+    await frame.waitForFunction(() => document.body.classList.contains('vscode-light'), null, { timeout: 20000 });
+    await page.locator('.tab', { hasText: 'DICOM Summary' }).first().click();
+    await panelScreenshots(frame, 'summary-real-light');
+  });
+}
+
+async function emptyFolderChecks() {
+  await check('a folder without DICOM files: an empty summary, no charts or table, the exports disabled', async () => {
+    const frame = await openFolderSummary(emptyFolder, '.empty');
+    await frame.locator('.empty h2', { hasText: 'No DICOM files in this folder' }).waitFor({ timeout: 30000 });
+    assertEq(await frame.locator('figure.chart, canvas, section.series, .cards').count(), 0, 'charts, table and cards');
+    for (const label of ['Export CSV', 'Export Excel', 'Copy summary']) assertEq(await frame.locator('button', { hasText: label }).isDisabled(), true, `${label} disabled`);
+    const text = await frame.locator('.empty').innerText();
+    assert(/1 not DICOM/.test(text), `says what the files are: ${text}`);
+    await page.mouse.move(1400, 940);
+    await page.waitForTimeout(500);
+    await screenshot(page, 'summary-empty.png');
+  });
+
+  await check('a folder with no candidate file (no index written): says so, no charts or table, the exports disabled', async () => {
+    assert(!existsSync(path.join(bareFolder, '.dicom')), 'the indexer wrote no index for it');
+    const frame = await openFolderSummary(bareFolder, '.empty', { indexed: false });
+    await frame.locator('.empty h2', { hasText: 'No index for this folder yet' }).waitFor({ timeout: 30000 });
+    assert((await frame.locator('.empty').innerText()).includes('A folder without any gets no index'), 'explains why there may be no index');
+    assertEq(await frame.locator('figure.chart, canvas, section.series, .cards').count(), 0, 'charts, table and cards');
+    for (const label of ['Export CSV', 'Export Excel', 'Copy summary']) assertEq(await frame.locator('button', { hasText: label }).isDisabled(), true, `${label} disabled`);
+    await page.mouse.move(1400, 940);
+    await page.waitForTimeout(500);
+    await screenshot(page, 'summary-no-index.png');
+  });
+}
 
 let server;
 let browser;
@@ -114,7 +452,7 @@ try {
     assertEq((await cardValue(frame, 'modalities')).trim(), Object.keys(expected.modalities).join(', '), 'modalities');
     const th = await cardValue(frame, 'thickness');
     if (!th.includes(String(expected.sliceThickness.min)) || !th.includes(String(expected.sliceThickness.max))) throw new Error(`thickness card ${th}`);
-    const rows = await frame.locator('section.series tbody tr[data-uid]').count();
+    const rows = await frame.locator('section.series tbody tr[data-uid]:not([data-uid=""])').count();
     assertEq(rows, expected.series, 'series table rows');
   });
 
@@ -148,7 +486,7 @@ try {
     await page.keyboard.press('Enter');
     const sorted = await frame.locator('th', { has: frame.locator('button', { hasText: 'Images' }) }).getAttribute('aria-sort');
     assertEq(sorted, 'ascending', 'aria-sort');
-    const images = await frame.$$eval('section.series tbody tr[data-uid] td:nth-child(5)', (tds) => tds.map((td) => Number(td.textContent.replace(/,/g, ''))));
+    const images = await frame.$$eval('section.series tbody tr[data-uid] td:nth-child(6)', (tds) => tds.map((td) => Number(td.textContent.replace(/,/g, ''))));
     assertEq(images, [...images].sort((a, b) => a - b), 'images ascending');
   });
 
@@ -230,6 +568,10 @@ try {
     const tabs = await page.locator('.tab', { hasText: 'DICOM Summary' }).count();
     assertEq(tabs, 1, 'summary tabs');
   });
+
+  if (realCorpus) await realCorpusChecks();
+  else say(`SKIPPED the real-corpus checks: no corpus at ${corpusReal}`);
+  await emptyFolderChecks();
 } catch (err) {
   await ui.fail(err);
 } finally {

@@ -7,7 +7,7 @@ import { computeStats } from '../../src/core/stats';
 import { querySeries, readSummary } from '../../src/extension/summary/data';
 import { mdCell, summaryMarkdown } from '../../src/extension/summary/markdown';
 import { isHostMessage, isWebviewMessage, PROTOCOL_VERSION, StatsData } from '../../src/shared/messages';
-import { formatBytes, formatDicomDate, formatNumber, formatPixelSpacing, percent, thicknessRange } from '../../src/shared/summaryFormat';
+import { formatBytes, formatPixelSpacing, modalityList, percent, thicknessRange } from '../../src/shared/summaryFormat';
 import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
 
@@ -34,24 +34,22 @@ function stats(over: Partial<StatsData> = {}): StatsData {
 }
 
 describe('summary: formatting', () => {
-  it('formats counts, bytes, dates, spacings, ranges and shares', () => {
-    assert.equal(formatNumber(1234567), '1,234,567');
-    assert.equal(formatNumber(411.3333, 1), '411.3');
-    assert.equal(formatNumber(null), '–');
+  it('formats bytes, spacings, the thickness range, modalities and shares', () => {
     assert.equal(formatBytes(0), '0 B');
     assert.equal(formatBytes(512), '512 B');
     assert.equal(formatBytes(1.5 * 1024 ** 3), '1.50 GiB');
     assert.equal(formatBytes(125 * 1024 ** 3), '125.0 GiB');
-    assert.equal(formatDicomDate('20240131'), '2024-01-31');
-    assert.equal(formatDicomDate('2024'), '2024');
     assert.equal(formatPixelSpacing('0.703125\\0.703125'), '0.703 × 0.703');
     assert.equal(formatPixelSpacing('odd'), 'odd');
-    assert.equal(thicknessRange(stats()), '1.25 – 2.5 mm');
+    assert.equal(formatPixelSpacing('0.6000000238419\\0.6'), '0.6 × 0.6');
+    assert.equal(thicknessRange(stats()), '1.25–2.5 mm');
+    assert.equal(thicknessRange(stats({ sliceThickness: { ...stats().sliceThickness, min: 0.8, max: 650.181824 } })), '0.8–650.182 mm');
     assert.equal(thicknessRange(stats({ sliceThickness: { ...stats().sliceThickness, min: 2, max: 2 } })), '2 mm');
     assert.equal(thicknessRange(stats({ sliceThickness: { ...stats().sliceThickness, min: null, max: null } })), 'none');
     assert.equal(percent(1, 3), '33%');
     assert.equal(percent(1, 200), '0.5%');
     assert.equal(percent(1, 0), '');
+    assert.deepEqual(modalityList(stats({ modalities: { MR: 5, '': 2, CT: 5 } })), [['CT', 5], ['MR', 5], ['(none)', 2]]);
   });
 });
 
@@ -64,7 +62,7 @@ describe('summary: Markdown', () => {
     assert.ok(lines.includes('| Patients | 2 |'));
     assert.ok(lines.includes('| Instances (slices) | 1,234 |'));
     assert.ok(lines.includes('| Instances per study | 411.3 (min 10, max 1,000) |'));
-    assert.ok(lines.includes('| Slice thickness | 1.25 – 2.5 mm (3 without) |'));
+    assert.ok(lines.includes('| Slice thickness | 1.25–2.5 mm (3 without) |'));
     assert.ok(lines.includes('| Size on disk | 1.50 GiB |'));
     assert.ok(lines.includes('| Files with problems | 10 (4 partial, 1 unreadable, 5 not DICOM) |'));
     // thickness rows sorted numerically, with instances and series
@@ -83,14 +81,29 @@ describe('summary: Markdown', () => {
     assert.equal(mdCell('a*b_c`d\\e\nf'), 'a\\*b\\_c\\`d\\\\e f');
   });
 
-  it('says when the index is empty of thicknesses, duplicated or incomplete', () => {
+  it('says when the index is empty of thicknesses, duplicated, conflicting or incomplete', () => {
     const md = summaryMarkdown(
-      stats({ duplicateSopInstances: 7, incomplete: true, sliceThickness: { min: null, max: null, missing: 0, invalid: 0, histogram: {}, seriesHistogram: {} } }),
+      stats({
+        duplicateSopInstances: 7,
+        duplicateSopFiles: 9,
+        missingKeys: { PatientID: 0, StudyInstanceUID: 0, SeriesInstanceUID: 0, SOPInstanceUID: 1 },
+        conflicts: { patients: 0, studies: 2, series: 1 },
+        incomplete: true,
+        sliceThickness: { min: null, max: null, missing: 0, invalid: 0, histogram: {}, seriesHistogram: {} },
+      }),
     );
     assert.ok(md.includes('| Slice thickness | none |'));
-    assert.ok(md.includes('| Duplicated SOP instances | 7 |'));
+    assert.ok(md.includes('| SOP Instance UIDs | 7 SOP Instance UIDs appear in more than one file (9 extra files); 1 file has no SOP Instance UID |'), md);
+    assert.ok(md.includes('| Conflicting attributes | 2 Study UIDs and 1 Series UID have files that disagree on their attributes (each file keeps its own values) |'), md);
     assert.ok(!md.includes('Slice thickness (mm)'));
     assert.ok(md.includes('incomplete'));
+  });
+
+  it('leaves out the duplicates and conflicts rows when there are none, and writes the indexed time as the panel does', () => {
+    const md = summaryMarkdown(stats({ conflicts: { patients: 0, studies: 0, series: 0 }, lastIndexed: new Date(2025, 0, 31, 10, 20, 30).toISOString() }));
+    assert.ok(!md.includes('SOP Instance UID'));
+    assert.ok(!md.includes('Conflicting'));
+    assert.ok(md.includes('Indexed 2025-01-31 10:20.'), md);
   });
 });
 
@@ -145,6 +158,9 @@ describe('summary: series query', function () {
       );
       const b = rows[2];
       assert.equal(b.patient, 'Bee^Bob');
+      assert.equal(b.patientName, 'Bee^Bob', 'the raw PN: the webview formats it');
+      // P-A's series 3 was written twice with the fixture's default descriptions ("SERIES 1.25MM", "SERIES 5MM").
+      assert.deepEqual(rows.map((r) => r.conflicts), [[], ['SeriesDescription'], []]);
       assert.equal(b.description, 'AXIAL | <b>2.5</b>');
       assert.ok(b.uid.startsWith('2.25.'));
       assert.equal(rows.reduce((a, r) => a + r.images, 0), computeStats(idx).instances);
@@ -170,6 +186,7 @@ describe('summary: series query', function () {
       try {
         const [r] = querySeries(idx).rows;
         assert.equal(r.patient, r.patientId);
+        assert.equal(r.patientName, '');
         assert.notEqual(r.patient, 'SECRET');
         assert.ok(!JSON.stringify(r).includes('Secret'));
       } finally {
@@ -177,6 +194,58 @@ describe('summary: series query', function () {
       }
     } finally {
       removeTempDir(other);
+    }
+  });
+});
+
+describe('summary: one table row per Series UID', function () {
+  this.timeout(60_000);
+  let root: string;
+  let split: string;
+  before(async () => {
+    root = makeTempDir('dwi-summary-uid-');
+    // One Series UID whose files disagree on PatientID (the index keeps it under two patients) and on SeriesDescription.
+    split = fx.newUid();
+    const study = fx.newUid();
+    fx.writeSeries(path.join(root, 'split', 'a'), { count: 3, sliceThickness: 1.25, patientId: 'P-1', studyInstanceUid: study, seriesInstanceUid: split, seriesDescription: 'DTI' });
+    fx.writeSeries(path.join(root, 'split', 'b'), { count: 2, sliceThickness: 2.5, patientId: 'P-2', studyInstanceUid: study, seriesInstanceUid: split, seriesDescription: 'DTI b', firstInstanceNumber: 10, rows: 8, cols: 8 });
+    // One Series UID under two studies of one patient.
+    fx.writeSeries(path.join(root, 'studies', 'a'), { count: 1, sliceThickness: 3, patientId: 'P-3', seriesInstanceUid: '1.2.3.4', seriesDescription: 'SAME' });
+    fx.writeSeries(path.join(root, 'studies', 'b'), { count: 1, sliceThickness: 3, patientId: 'P-3', seriesInstanceUid: '1.2.3.4', seriesDescription: 'SAME', firstInstanceNumber: 5 });
+    // Files with no Series UID: a group of files, not a series.
+    fx.writeSeries(path.join(root, 'nouid'), { count: 2, sliceThickness: 5, patientId: 'P-4', overrides: { SeriesInstanceUID: '' } });
+    // An ordinary series.
+    fx.writeSeries(path.join(root, 'plain'), { count: 4, sliceThickness: 1, patientId: 'P-5' });
+    await indexFolder(root);
+  });
+  after(() => removeTempDir(root));
+
+  it('joins the parts of one UID, adds up their images, and names what they disagree on', async () => {
+    const idx = await IndexDatabase.open(defaultDbPath(root), { readOnly: true });
+    try {
+      const stats = computeStats(idx);
+      const { rows, total } = querySeries(idx);
+      const withUid = rows.filter((r) => r.uid);
+      assert.equal(new Set(withUid.map((r) => r.uid)).size, withUid.length, 'one row per Series UID');
+      assert.equal(withUid.length, stats.series, 'the table counts series as the card does');
+      assert.equal(total, rows.length);
+      assert.equal(rows.reduce((a, r) => a + r.images, 0), stats.instances, 'every file is in one row');
+
+      const s = rows.find((r) => r.uid === split)!;
+      assert.equal(s.images, 5);
+      assert.deepEqual(s.thickness, [1.25, 2.5]);
+      assert.deepEqual(s.size, ['8×8', '16×16']);
+      assert.deepEqual(s.conflicts, ['PatientID', 'SeriesDescription']);
+
+      const two = rows.find((r) => r.uid === '1.2.3.4')!;
+      assert.equal(two.images, 2);
+      assert.deepEqual(two.conflicts, ['StudyInstanceUID'], 'one patient, two studies');
+
+      const none = rows.filter((r) => !r.uid);
+      assert.deepEqual(none.map((r) => [r.patientId, r.images, r.conflicts]), [['P-4', 2, []]]);
+      assert.deepEqual(rows.find((r) => r.patientId === 'P-5')!.conflicts, []);
+    } finally {
+      idx.close();
     }
   });
 });

@@ -3,7 +3,9 @@
 // in headless chromium with a fake acquireVsCodeApi, a sample state, and a small set of --vscode-*
 // variables (light / dark / high contrast), and writes screenshots.
 //
-//   node scripts/build.mjs && node webview/preview/preview.mjs [--out DIR] [--width N]
+//   node scripts/build.mjs && node webview/preview/preview.mjs [--out DIR] [--width N] [--state FILE.json] [--themes light,dark]
+//
+// --state: a SummaryState (JSON) to show instead of the built-in sample.
 //
 // Prints the messages the webview posted (ready, …) so the protocol can be checked by eye.
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +15,14 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { values: opts } = parseArgs({ options: { out: { type: 'string', default: path.join(root, 'test-results', 'preview') }, width: { type: 'string', default: '1200' } } });
+const { values: opts } = parseArgs({
+  options: {
+    out: { type: 'string', default: path.join(root, 'test-results', 'preview') },
+    width: { type: 'string', default: '1200' },
+    state: { type: 'string' },
+    themes: { type: 'string', default: 'light,dark,hc' },
+  },
+});
 mkdirSync(opts.out, { recursive: true });
 
 const THEMES = {
@@ -65,6 +74,8 @@ function sampleState() {
         uid: `1.2.3.${p}.${s}`,
         patient: `LIDC-IDRI-${String(p).padStart(4, '0')}`,
         patientId: `LIDC-IDRI-${String(p).padStart(4, '0')}`,
+        patientName: p % 5 === 0 ? '' : `Case^${p}`,
+        conflicts: p === 7 ? ['SeriesDescription'] : [],
         studyDate: `2000${String((p % 12) + 1).padStart(2, '0')}${String((p % 27) + 1).padStart(2, '0')}`,
         modality: p % 9 === 0 ? 'DX' : 'CT',
         description: descs[(p + s) % descs.length],
@@ -87,7 +98,8 @@ function sampleState() {
     folders: [{ uri: 'file:///data/LIDC', name: 'LIDC' }],
     folder: 'file:///data/LIDC',
     stats: {
-      patients: 40, studies: 41, series: series.length, instances: instances + 12, distinctSopInstances: instances + 12, duplicateSopInstances: 0,
+      patients: 40, studies: 41, series: series.length, instances: instances + 12, distinctSopInstances: instances + 12, duplicateSopInstances: 0, duplicateSopFiles: 0,
+      conflicts: { patients: 0, studies: 0, series: 1 },
       files: { total: instances + 20, ok: instances + 10, partial: 2, error: 3, notDicom: 5 },
       instancesPerStudy: { mean: (instances + 12) / 41, min: 1, max: 612 },
       sliceThickness: { min: 0.625, max: 5, missing: 12, invalid: 0, histogram, seriesHistogram },
@@ -118,15 +130,15 @@ function pageHtml(theme) {
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 try {
-  const state = sampleState();
-  for (const [name, theme] of Object.entries(THEMES)) {
+  const state = opts.state ? JSON.parse(readFileSync(opts.state, 'utf8')) : sampleState();
+  for (const [name, theme] of Object.entries(THEMES).filter(([n]) => opts.themes.split(',').includes(n))) {
     for (const width of [Number(opts.width), 420]) {
       const page = await browser.newPage({ viewport: { width, height: 900 } });
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
       await page.setContent(pageHtml(theme));
-      await page.evaluate((s) => window.postMessage({ v: 1, type: 'state', state: s }, '*'), state);
+      await page.evaluate((s) => window.postMessage({ v: 2, type: 'state', state: s }, '*'), state);
       await page.waitForSelector('canvas');
       await page.waitForTimeout(300);
       const file = path.join(opts.out, `preview-${name}-${width}.png`);

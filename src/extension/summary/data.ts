@@ -10,10 +10,10 @@ import type { SeriesRow, StatsData } from '../../shared/messages';
 /** At most this many series rows are sent to the webview (LIDC has ~1,300). */
 export const MAX_SERIES_ROWS = 5000;
 
-// Compile-time check that the shared shape stays in step with the core's.
-
 export interface SeriesQueryResult {
+  /** One per distinct non-empty SeriesInstanceUID, and groups of files without one (`uid` ''). */
   rows: SeriesRow[];
+  /** Rows of the whole table (more than `rows.length` when capped). */
   total: number;
 }
 
@@ -24,6 +24,7 @@ export function querySeries(idx: IndexDatabase, limit = MAX_SERIES_ROWS): Series
     (r): SeriesRow => ({
       uid: r.uid,
       patient: r.patientName || r.patientId || '',
+      patientName: r.patientName ?? '',
       patientId: r.patientId,
       studyDate: r.studyDate ?? '',
       modality: r.modality ?? '',
@@ -33,6 +34,7 @@ export function querySeries(idx: IndexDatabase, limit = MAX_SERIES_ROWS): Series
       thickness: r.thickness,
       pixelSpacing: r.pixelSpacing,
       size: r.size,
+      conflicts: r.conflicts,
     }),
   );
   return { rows, total: table.series + table.withoutUid };

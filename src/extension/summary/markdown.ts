@@ -3,7 +3,8 @@
  * Pure (no `vscode`): unit-tested. Values that come from DICOM files (modality codes) are escaped.
  */
 import type { StatsData } from '../../shared/messages';
-import { formatBytes, formatCount, formatNumber, modalityList, perStudyText, problemFiles, sortedHistogram, thicknessRange } from '../../shared/summaryFormat';
+import { conflictsSentence, duplicatesSentence, formatCount, formatNumber, formatTimestamp } from '../../shared/format';
+import { formatBytes, modalityList, perStudyText, problemFiles, sortedHistogram, thicknessRange } from '../../shared/summaryFormat';
 
 /** Escapes untrusted text for a Markdown table cell: pipes, backslashes, HTML, emphasis and link characters, line breaks. */
 export function mdCell(s: string): string {
@@ -31,7 +32,10 @@ export function summaryMarkdown(s: StatsData, title?: string): string {
       `${formatCount(problemFiles(s))} (${formatCount(s.files.partial)} partial, ${formatCount(s.files.error)} unreadable, ${formatCount(s.files.notDicom)} not DICOM)`,
     ],
   ];
-  if (s.duplicateSopInstances) rows.push(['Duplicated SOP instances', formatCount(s.duplicateSopInstances)]);
+  const duplicates = duplicatesSentence(s);
+  if (duplicates) rows.push(['SOP Instance UIDs', mdCell(duplicates)]);
+  const conflicts = conflictsSentence(s);
+  if (conflicts) rows.push(['Conflicting attributes', mdCell(conflicts)]);
   const lines: string[] = [];
   if (title) lines.push(`### ${mdCell(title)}`, '');
   lines.push('| Statistic | Value |', '|---|---:|');
@@ -42,6 +46,6 @@ export function summaryMarkdown(s: StatsData, title?: string): string {
     lines.push('', '| Slice thickness (mm) | Instances | Series |', '|---:|---:|---:|');
     for (const [k, n] of hist) lines.push(`| ${formatNumber(Number(k), 3)} | ${formatCount(n)} | ${formatCount(series[k] ?? 0)} |`);
   }
-  if (s.lastIndexed) lines.push('', `Indexed ${mdCell(s.lastIndexed)}${s.incomplete ? ' (the last run was interrupted: incomplete)' : ''}.`);
+  if (s.lastIndexed) lines.push('', `Indexed ${mdCell(formatTimestamp(s.lastIndexed))}${s.incomplete ? ' (the last run was interrupted: incomplete)' : ''}.`);
   return lines.join('\n') + '\n';
 }

@@ -1,4 +1,5 @@
 /** Labels and descriptions of the tree's rows (plain text, never Markdown). */
+import { formatPersonName as sharedFormatPersonName } from '../../shared/format';
 
 const nf = new Intl.NumberFormat('en-US');
 export const count = (n: number, one: string, many = `${one}s`) => `${nf.format(n)} ${n === 1 ? one : many}`;
@@ -15,14 +16,8 @@ export function formatDate(da: string | null | undefined): string {
   return m ? `${m[1]}-${m[2]}-${m[3]}` : da.trim();
 }
 
-/** PN `Family^Given^Middle^Prefix^Suffix` as `Family, Given Middle` (the first component group). */
-export function formatPersonName(pn: string | null | undefined): string {
-  if (!pn) return '';
-  const [family = '', given = '', middle = '', prefix = '', suffix = ''] = pn.split('=')[0].split('^').map((s) => s.trim());
-  const rest = [prefix, given, middle].filter(Boolean).join(' ');
-  const name = family && rest ? `${family}, ${rest}` : family || rest;
-  return [name, suffix].filter(Boolean).join(' ');
-}
+/** A person name as the panel writes it (src/shared/format.ts); '' when empty, so the label shows the ID alone. */
+export const formatPersonName = (pn: string | null | undefined): string => sharedFormatPersonName(pn, '');
 
 /** Millimetres: `1.25 mm`, a range `1.25–2.5 mm`, or ''. */
 export function formatMm(min: number | null | undefined, max?: number | null): string {

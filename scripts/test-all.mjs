@@ -1,7 +1,7 @@
 // `npm test`: every suite, one after the other, their output streamed as it comes, then one closing
 // line with the totals: `total: N passed, N failed, N skipped`. Exits non-zero if any stage failed.
 //   stages: build (bundles), compile (tsc), typecheck-webview (tsc on the browser code, DOM lib),
-//   unit (mocha: core, corpus conformance, hostile files,
+//   lint (ESLint), unit (mocha: core, corpus conformance, hostile files,
 //   fuzz, crash, CLI, exports), integration (mocha inside a real VS Code), ui (Playwright).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -13,6 +13,7 @@ const stages = [
   { name: 'build', cmd: process.execPath, args: ['scripts/build.mjs'] },
   { name: 'compile', cmd: npx, args: ['tsc', '-p', '.'] },
   { name: 'typecheck-webview', cmd: npx, args: ['tsc', '-p', 'webview', '--noEmit'] },
+  { name: 'lint', cmd: npx, args: ['eslint', '--max-warnings', '0', '.'] },
   { name: 'unit', cmd: npx, args: ['mocha'] },
   { name: 'integration', cmd: process.execPath, args: ['test/integration/run.mjs'] },
   { name: 'ui', cmd: process.execPath, args: ['test/ui/run.mjs'] },

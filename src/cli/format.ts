@@ -3,8 +3,8 @@ import type { IndexResult } from '../core/indexer';
 import type { Stats } from '../core/stats';
 import type { TagRow } from '../core/dicom/dump';
 
-const n = (x: number) => x.toLocaleString('en-US');
-const fmt = (x: number | null, digits = 2) => (x == null ? '–' : Number.isInteger(x) ? String(x) : x.toFixed(digits));
+import { conflictsSentence, duplicatesSentence, formatCount as n, formatNumber, formatTimestamp } from '../shared/format';
+import { perStudyText, thicknessRange } from '../shared/summaryFormat';
 
 export function formatIndexSummary(r: IndexResult): string {
   if (!r.written) return `No DICOM files found under ${r.root} (no .dcm file, no file with a DICM marker): no index written.`;
@@ -25,21 +25,25 @@ export function formatStatsTable(s: Stats): string {
     ['Series', n(s.series)],
     ['Instances (DICOM files)', n(s.instances)],
     ['Distinct SOP instances', n(s.distinctSopInstances)],
-    ['Instances per study', `mean ${fmt(s.instancesPerStudy.mean)}, min ${fmt(s.instancesPerStudy.min)}, max ${fmt(s.instancesPerStudy.max)}`],
-    ['Slice thickness (mm)', s.sliceThickness.min == null ? 'none' : `${fmt(s.sliceThickness.min, 3)} – ${fmt(s.sliceThickness.max, 3)}`],
+    ['Instances per study', perStudyText(s)],
+    ['Slice thickness', thicknessRange(s)],
     ['  without a thickness', n(s.sliceThickness.missing)],
     ['Modalities', Object.entries(s.modalities).map(([m, c]) => `${m || '(none)'} ${n(c)}`).join(', ') || 'none'],
     ['Files', `${n(s.files.total)} (${n(s.files.ok)} ok, ${n(s.files.partial)} partial, ${n(s.files.error)} unreadable, ${n(s.files.notDicom)} not DICOM)`],
     ['Size on disk', `${(s.totalBytes / 1048576).toFixed(1)} MiB`],
+    ['Last indexed', formatTimestamp(s.lastIndexed) || 'never'],
   ];
+  const noUid = s.missingKeys.SeriesInstanceUID;
+  if (noUid) rows.splice(3, 0, ['  files without a Series UID', n(noUid)]);
   const width = Math.max(...rows.map((r) => r[0].length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
+  for (const sentence of [duplicatesSentence(s), conflictsSentence(s)]) if (sentence) lines.push('', sentence);
   const hist = Object.entries(s.sliceThickness.histogram).sort((a, b) => Number(a[0]) - Number(b[0]));
   if (hist.length) {
     const max = Math.max(...hist.map((h) => h[1]));
     lines.push('', 'Slice thickness histogram (files per value, mm):');
-    const kw = Math.max(...hist.map((h) => h[0].length));
-    for (const [k, c] of hist) lines.push(`  ${k.padStart(kw)}  ${'█'.repeat(Math.max(1, Math.round((30 * c) / max)))} ${n(c)}`);
+    const kw = Math.max(...hist.map((h) => formatNumber(Number(h[0])).length));
+    for (const [k, c] of hist) lines.push(`  ${formatNumber(Number(k)).padStart(kw)}  ${'█'.repeat(Math.max(1, Math.round((30 * c) / max)))} ${n(c)}`);
   }
   return lines.join('\n');
 }

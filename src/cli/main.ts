@@ -19,6 +19,7 @@ import { readFileTags } from '../core/tags';
 import { IndexBusyError } from '../core/lock';
 import { tuneProcessForIndexing } from '../core/runtime';
 import { formatStatsTable, formatTagsTable, formatIndexSummary } from './format';
+import { formatCount } from '../shared/format';
 
 const USAGE = `dicom-index ${VERSION}: index a folder of DICOM files into SQLite
 
@@ -202,7 +203,7 @@ async function cmdExport(args: string[]): Promise<number> {
     const out = path.resolve((values.csv ?? values.xlsx) as string);
     const t0 = Date.now();
     const r = values.csv ? await exporter.exportCsv(idx, out) : await exporter.exportXlsx(idx, out);
-    process.stdout.write(`Wrote ${r.rows.toLocaleString('en-US')} rows to ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`Wrote ${formatCount(r.rows)} rows to ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return 0;
   } finally {
     idx.close();

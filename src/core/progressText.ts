@@ -3,8 +3,7 @@
  * and the status bar alike. Counts only, never file names or tag values.
  */
 import type { IndexProgress } from './indexer';
-
-const count = (n: number) => n.toLocaleString('en-US');
+import { formatCount as count } from '../shared/format';
 
 /** "scanning: 1,024 files found", "reading headers: 512 of 1,292 files (39%)", "saving the index…". */
 export function progressText(p: IndexProgress): string {

@@ -21,6 +21,7 @@ import { refusalText, showRefusal } from './databasePathSetting';
 import { FolderDatabases } from './folderDatabases';
 import { errorText, Log } from './log';
 import { folderSettings } from './settings';
+import { formatCount } from '../shared/format';
 
 interface Job {
   kind: RunKind;
@@ -377,8 +378,8 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
       const message = done.every((r) => !r.result!.written)
         ? 'DICOM: no DICOM files found'
         : read === 0 && !done.some((r) => r.result!.removed)
-          ? `DICOM: up to date: ${unchanged.toLocaleString('en-US')} files unchanged`
-          : `DICOM: ${files.toLocaleString('en-US')} files read in ${secs} s${problems ? `, ${problems} with problems` : ''}`;
+          ? `DICOM: up to date: ${formatCount(unchanged)} files unchanged`
+          : `DICOM: ${formatCount(files)} files read in ${secs} s${problems ? `, ${problems} with problems` : ''}`;
       vscode.window.setStatusBarMessage(message, 8000);
     }
   }

@@ -45,7 +45,7 @@ if (!existsSync(sampleModule)) {
 
 let page;
 const ui = createChecks('vsix', () => page);
-const { check, assert, assertEq } = ui;
+const { check, assert } = ui;
 
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'dwi-ui-vsix-'));
 const stateDir = path.join(runDir, 'server');

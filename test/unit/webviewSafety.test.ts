@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import * as ts from 'typescript';
 import { filesUnder } from '../fixtures/files';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -112,7 +113,6 @@ describe('summary webview: values only as text', () => {
 
   it('webview/dom.ts: h() and append() make markup strings text nodes, attributes attributes', () => {
     // Compile dom.ts (type-only syntax stripped) and run it against a recording fake document.
-    const ts = require('typescript') as typeof import('typescript');
     const js = ts.transpileModule(fs.readFileSync(path.join(WEBVIEW, 'dom.ts'), 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
     type FakeNode = { kind: 'element' | 'text'; tag?: string; text?: string; attrs: Record<string, string>; className?: string; children: FakeNode[]; firstChild?: FakeNode; appendChild(c: FakeNode): void; removeChild(c: FakeNode): void };
     const make = (kind: 'element' | 'text', tag?: string, text?: string): FakeNode => {

@@ -150,7 +150,7 @@ export function seriesTable(idx: IndexDatabase, limit = Infinity): SeriesTable {
       pixelSpacing: [...g.pixelSpacing].sort(),
       size: [...g.size].sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b)),
       studies: studyUids.length,
-      conflicts: [...(patientIds.size > 1 ? ['PatientID'] : []), ...pa.conflicts, ...sa.conflicts, ...ra.conflicts],
+      conflicts: [...(patientIds.size > 1 ? ['PatientID'] : []), ...(studyUids.length > 1 ? ['StudyInstanceUID'] : []), ...pa.conflicts, ...sa.conflicts, ...ra.conflicts],
     });
   }
   rows.sort(

@@ -9,6 +9,7 @@ import { markExported } from '../contextKeys';
 import type { IndexService } from '../contracts';
 import { errorText, Log } from '../log';
 import { pickFolder } from './folders';
+import { formatCount } from '../../shared/format';
 
 export type ExportFormat = 'csv' | 'xlsx';
 
@@ -58,7 +59,7 @@ export async function exportFlow(service: IndexService, log: Log, format: Export
               signal: ac.signal,
               onProgress: (done, total) => {
                 const pct = total ? (done / total) * 100 : 0;
-                progress.report({ message: `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} files`, increment: pct - last });
+                progress.report({ message: `${formatCount(done)} of ${formatCount(total)} files`, increment: pct - last });
                 last = pct;
               },
             }),
@@ -91,7 +92,7 @@ export async function exportFlow(service: IndexService, log: Log, format: Export
 
 async function notifyDone(target: vscode.Uri, rows: number, format: ExportFormat): Promise<void> {
   const choice = await vscode.window.showInformationMessage(
-    `DICOM: exported ${rows.toLocaleString('en-US')} files to ${path.basename(target.fsPath)}.`,
+    `DICOM: exported ${formatCount(rows)} files to ${path.basename(target.fsPath)}.`,
     'Open',
     'Reveal in File Explorer',
   );

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readFileTags } from '../../core/tags';
 import { fileOf, isTreeElement } from '../tree/elements';
+import { formatCount } from '../../shared/format';
 
 export const TAGS_SCHEME = 'dicom-tags';
 
@@ -33,7 +34,7 @@ export class TagsDocumentProvider implements vscode.TextDocumentContentProvider 
     const head = [
       `# ${path.basename(file.fsPath)}`,
       `# ${file.fsPath}`,
-      `# ${tags.size.toLocaleString('en-US')} bytes · status ${tags.status}${tags.error ? ` (${tags.error})` : ''}${tags.transferSyntax ? ` · transfer syntax ${tags.transferSyntax}` : ''}`,
+      `# ${formatCount(tags.size)} bytes · status ${tags.status}${tags.error ? ` (${tags.error})` : ''}${tags.transferSyntax ? ` · transfer syntax ${tags.transferSyntax}` : ''}`,
       `# ${tags.rows.length} elements`,
       '',
     ];

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { progressText } from '../core/progressText';
 import type { IndexService, RunProgress } from './contracts';
 import { OPEN_SETTING_COMMAND, refusalText } from './databasePathSetting';
-import { imageCount } from '../core/treeQueries';
+import { imageCount } from '../core/queries/tree';
 
 const nf = new Intl.NumberFormat('en-US');
 

@@ -16,7 +16,7 @@ import { PATIENT_ATTRS, SERIES_ATTRS, STUDY_ATTRS } from '../../src/core/db/sche
 import { extractFields } from '../../src/core/dicom/extract';
 import { readHeader } from '../../src/core/dicom/header/read';
 import { DEFAULT_LIMITS } from '../../src/core/dicom/header/types';
-import * as tree from '../../src/core/treeQueries';
+import * as tree from '../../src/core/queries/tree';
 import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir } from '../fixtures/tmp';
 import { corpusDir, loadOracle } from './corpus';

@@ -12,7 +12,7 @@ import { indexFolder } from '../../src/core/indexer';
 import { scanFolder } from '../../src/core/scan/scanner';
 import { IndexDatabase } from '../../src/core/db/database';
 import { computeStats } from '../../src/core/stats';
-import { patients as listPatients, studies as listStudies, series as listSeries } from '../../src/core/treeQueries';
+import { patients as listPatients, studies as listStudies, series as listSeries } from '../../src/core/queries/tree';
 import { tuneProcessForIndexing } from '../../src/core/runtime';
 
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DatabaseRefusal } from '../contracts';
-import type { InstanceRow, PatientRow, ProblemRow, SeriesRow, StudyRow } from '../../core/treeQueries';
+import type { TreeInstance, TreePatient, TreeProblem, TreeSeries, TreeStudy } from '../../core/queries/tree';
 
 interface Base {
   readonly id: string;
@@ -18,19 +18,19 @@ export interface FolderNode extends Base {
 }
 export interface PatientNode extends Base {
   readonly kind: 'patient';
-  readonly row: PatientRow;
+  readonly row: TreePatient;
 }
 export interface StudyNode extends Base {
   readonly kind: 'study';
-  readonly row: StudyRow;
+  readonly row: TreeStudy;
 }
 export interface SeriesNode extends Base {
   readonly kind: 'series';
-  readonly row: SeriesRow;
+  readonly row: TreeSeries;
 }
 export interface InstanceNode extends Base {
   readonly kind: 'instance';
-  readonly row: InstanceRow;
+  readonly row: TreeInstance;
 }
 export interface ProblemsNode extends Base {
   readonly kind: 'problems';
@@ -38,7 +38,7 @@ export interface ProblemsNode extends Base {
 }
 export interface ProblemNode extends Base {
   readonly kind: 'problem';
-  readonly row: ProblemRow;
+  readonly row: TreeProblem;
 }
 export interface MoreNode extends Base {
   readonly kind: 'more';
@@ -60,7 +60,7 @@ const base = (folder: vscode.WorkspaceFolder) => folder.uri.toString();
 
 export const folderNode = (folder: vscode.WorkspaceFolder): FolderNode => ({ kind: 'folder', id: base(folder), folder, parent: undefined });
 
-export const patientNode = (folder: vscode.WorkspaceFolder, parent: Anchor, row: PatientRow): PatientNode => ({
+export const patientNode = (folder: vscode.WorkspaceFolder, parent: Anchor, row: TreePatient): PatientNode => ({
   kind: 'patient',
   id: `${base(folder)}|P:${row.PatientID}`,
   folder,
@@ -68,7 +68,7 @@ export const patientNode = (folder: vscode.WorkspaceFolder, parent: Anchor, row:
   row,
 });
 
-export const studyNode = (parent: PatientNode, row: StudyRow): StudyNode => ({
+export const studyNode = (parent: PatientNode, row: TreeStudy): StudyNode => ({
   kind: 'study',
   id: `${parent.id}|S:${row.StudyInstanceUID}`,
   folder: parent.folder,
@@ -76,7 +76,7 @@ export const studyNode = (parent: PatientNode, row: StudyRow): StudyNode => ({
   row,
 });
 
-export const seriesNode = (parent: StudyNode, row: SeriesRow): SeriesNode => ({
+export const seriesNode = (parent: StudyNode, row: TreeSeries): SeriesNode => ({
   kind: 'series',
   id: `${parent.id}|E:${row.SeriesInstanceUID}`,
   folder: parent.folder,
@@ -84,7 +84,7 @@ export const seriesNode = (parent: StudyNode, row: SeriesRow): SeriesNode => ({
   row,
 });
 
-export const instanceNode = (parent: SeriesNode, row: InstanceRow): InstanceNode => ({
+export const instanceNode = (parent: SeriesNode, row: TreeInstance): InstanceNode => ({
   kind: 'instance',
   id: `${parent.id}|I:${row.path}`,
   folder: parent.folder,
@@ -100,7 +100,7 @@ export const problemsNode = (folder: vscode.WorkspaceFolder, parent: Anchor, cou
   count,
 });
 
-export const problemNode = (parent: ProblemsNode, row: ProblemRow): ProblemNode => ({
+export const problemNode = (parent: ProblemsNode, row: TreeProblem): ProblemNode => ({
   kind: 'problem',
   id: `${parent.id}|${row.path}`,
   folder: parent.folder,

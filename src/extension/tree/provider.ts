@@ -10,7 +10,7 @@ import { OPEN_SETTING_COMMAND, refusalText } from '../databasePathSetting';
 import * as E from './elements';
 import type { TreeElement } from './elements';
 import { count, formatDate, formatMm, formatPersonName, NO_PATIENT_ID, NO_SERIES_UID, num, plain } from './format';
-import * as q from '../../core/treeQueries';
+import * as q from '../../core/queries/tree';
 import { buildTooltip } from './tooltips';
 
 /** A folder node's description (multi-root): what stands instead of its index. */

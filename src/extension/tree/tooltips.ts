@@ -11,7 +11,7 @@ import type { IndexService } from '../contracts';
 import { fileOf, TreeElement } from './elements';
 import { count, formatDate, formatMm, NO_PATIENT_ID, NO_SERIES_UID, num } from './format';
 import { clip, escapeMarkdown as esc, safeMarkdown, table } from './markdown';
-import * as q from '../../core/treeQueries';
+import * as q from '../../core/queries/tree';
 
 /** Rows shown in an instance hover; Show Tags has them all. */
 export const HOVER_MAX_ROWS = 250;

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { progressText } from '../../core/progressText';
 import { indexTotals } from '../../core/queries/totals';
-import { problemCount } from '../../core/treeQueries';
+import { problemCount } from '../../core/queries/tree';
 import type { IndexService, RunProgress } from '../contracts';
 import type { TreeElement } from './elements';
 import { count } from './format';

@@ -3,13 +3,13 @@
  * expanded. Each level can also be asked for one row by id (TreeView.reveal builds a node's parents).
  */
 import type { SqlValue } from 'sql.js';
-import type { IndexDatabase } from './db/database';
-import { REL_PATH_SQL } from './db/schema';
+import type { IndexDatabase } from '../db/database';
+import { REL_PATH_SQL } from '../db/schema';
 
 /** Natural order: LIDC-IDRI-2 before LIDC-IDRI-10. */
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
-export interface PatientRow {
+export interface TreePatient {
   id: number;
   PatientID: string;
   /** The first-seen file's name; `names` says how many different names its files carry. */
@@ -17,7 +17,7 @@ export interface PatientRow {
   names: number;
   studies: number;
 }
-export interface StudyRow {
+export interface TreeStudy {
   id: number;
   patientId: number;
   StudyInstanceUID: string;
@@ -28,7 +28,7 @@ export interface StudyRow {
   series: number;
   images: number;
 }
-export interface SeriesRow {
+export interface TreeSeries {
   id: number;
   studyId: number;
   SeriesInstanceUID: string;
@@ -41,7 +41,7 @@ export interface SeriesRow {
   thicknessMin: number | null;
   thicknessMax: number | null;
 }
-export interface InstanceRow {
+export interface TreeInstance {
   fileId: number;
   seriesId: number;
   InstanceNumber: number | null;
@@ -49,7 +49,7 @@ export interface InstanceRow {
   path: string;
   status: string;
 }
-export interface ProblemRow {
+export interface TreeProblem {
   fileId: number;
   path: string;
   status: string;
@@ -58,8 +58,8 @@ export interface ProblemRow {
 
 const PATH = REL_PATH_SQL;
 
-export function patients(idx: IndexDatabase, id?: number): PatientRow[] {
-  const rows = idx.all<PatientRow>(
+export function patients(idx: IndexDatabase, id?: number): TreePatient[] {
+  const rows = idx.all<TreePatient>(
     `SELECT p.id, p.PatientID, p.PatientName, (SELECT COUNT(DISTINCT COALESCE(a.PatientName, '')) FROM patient_attrs a WHERE a.patient_id = p.id) AS names,
        (SELECT COUNT(*) FROM study_key st WHERE st.patient_id = p.id) AS studies
      FROM patient p ${id === undefined ? '' : 'WHERE p.id = ?'}`,
@@ -69,9 +69,9 @@ export function patients(idx: IndexDatabase, id?: number): PatientRow[] {
   return rows.sort((a, b) => (a.PatientName ? 0 : 1) - (b.PatientName ? 0 : 1) || collator.compare(a.PatientName ?? '', b.PatientName ?? '') || collator.compare(a.PatientID, b.PatientID));
 }
 
-export function studies(idx: IndexDatabase, where: { patientId?: number; id?: number }): StudyRow[] {
+export function studies(idx: IndexDatabase, where: { patientId?: number; id?: number }): TreeStudy[] {
   const [cond, param] = where.id !== undefined ? ['st.id = ?', where.id] : ['st.patient_id = ?', where.patientId!];
-  return idx.all<StudyRow>(
+  return idx.all<TreeStudy>(
     `SELECT st.id, st.patient_id AS patientId, st.StudyInstanceUID, st.StudyDate, st.StudyDescription, st.variants,
        (SELECT COUNT(*) FROM series_key se WHERE se.study_id = st.id) AS series,
        (SELECT COUNT(*) FROM series_key se JOIN instance i ON i.series_id = se.id WHERE se.study_id = st.id) AS images
@@ -82,9 +82,9 @@ export function studies(idx: IndexDatabase, where: { patientId?: number; id?: nu
   );
 }
 
-export function series(idx: IndexDatabase, where: { studyId?: number; id?: number }): SeriesRow[] {
+export function series(idx: IndexDatabase, where: { studyId?: number; id?: number }): TreeSeries[] {
   const [cond, param] = where.id !== undefined ? ['se.id = ?', where.id] : ['se.study_id = ?', where.studyId!];
-  return idx.all<SeriesRow>(
+  return idx.all<TreeSeries>(
     `SELECT se.id, se.study_id AS studyId, se.SeriesInstanceUID, se.SeriesNumber, se.Modality, se.SeriesDescription, se.variants,
        (SELECT COUNT(*) FROM instance i WHERE i.series_id = se.id) AS images,
        (SELECT MIN(i.SliceThickness) FROM instance i WHERE i.series_id = se.id) AS thicknessMin,
@@ -96,9 +96,9 @@ export function series(idx: IndexDatabase, where: { studyId?: number; id?: numbe
   );
 }
 
-export function instances(idx: IndexDatabase, where: { seriesId?: number; fileId?: number }): InstanceRow[] {
+export function instances(idx: IndexDatabase, where: { seriesId?: number; fileId?: number }): TreeInstance[] {
   const [cond, param] = where.fileId !== undefined ? ['i.file_id = ?', where.fileId] : ['i.series_id = ?', where.seriesId!];
-  const rows = idx.all<InstanceRow>(
+  const rows = idx.all<TreeInstance>(
     `SELECT i.file_id AS fileId, i.series_id AS seriesId, i.InstanceNumber, i.SOPInstanceUID, ${PATH} AS path, f.status
      FROM instance i JOIN files f ON f.id = i.file_id JOIN dirs d ON d.id = f.dir_id WHERE ${cond}`,
     [param as SqlValue],
@@ -120,8 +120,8 @@ export function problemCount(idx: IndexDatabase): number {
   return Number(idx.scalar("SELECT COUNT(*) FROM files WHERE status <> 'ok'") ?? 0);
 }
 
-export function problems(idx: IndexDatabase, limit = PROBLEM_LIMIT): ProblemRow[] {
-  return idx.all<ProblemRow>(
+export function problems(idx: IndexDatabase, limit = PROBLEM_LIMIT): TreeProblem[] {
+  return idx.all<TreeProblem>(
     `SELECT f.id AS fileId, ${PATH} AS path, f.status, f.error FROM files f JOIN dirs d ON d.id = f.dir_id
      WHERE f.status <> 'ok' ORDER BY f.status = 'partial', path LIMIT ?`,
     [limit],

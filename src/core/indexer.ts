@@ -88,7 +88,7 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
     const reader = newReader(root, opts);
     if (opts.database) {
       if (opts.rebuild) await opts.database.reset();
-      return await run({ idx: opts.database, root, dbPath, opts, log, t0, found: await findCandidates(root, dbPath, opts), reader, readEarly: [] });
+      return await run({ idx: opts.database, root, dbPath, opts, log, t0, found: await findCandidates(root, opts), reader, readEarly: [] });
     }
     // sql.js compiles its WebAssembly in the background while the (synchronous) scan runs, and,
     // for a new database (nothing known yet), while the first files are read.
@@ -103,7 +103,7 @@ export async function indexFolder(rootIn: string, opts: IndexOptions = {}): Prom
     // Records of the first candidates (a prefix, in the order their reads finished), read before a new database was ready.
     const preRead: FileRecord[] = [];
     try {
-      found = await findCandidates(root, dbPath, opts);
+      found = await findCandidates(root, opts);
       if (fresh && found.candidates && !opened) {
         await reader.readAll(found.candidates, (rec) => preRead.push(rec), { signal: opts.signal, afterChunk: () => undefined, chunkSize: FILES_PER_CHUNK, stop: () => opened });
       }
@@ -148,16 +148,16 @@ function newReader(root: string, opts: IndexOptions): ChunkReader {
 }
 
 /** The scan of the root (not for `only` runs). */
-async function findCandidates(root: string, dbPath: string, opts: IndexOptions): Promise<Found> {
+async function findCandidates(root: string, opts: IndexOptions): Promise<Found> {
   if (opts.only) return { candidates: null, warnings: [], scanMs: 0 };
   const t = Date.now();
-  const relIndexDir = path.relative(root, path.dirname(dbPath)).split(path.sep).join('/');
   const report = throttle(opts.onProgress);
   const scan = await scanFolder(root, {
     include: opts.include,
     exclude: opts.exclude,
     sniffExtensionless: opts.sniffExtensionless,
-    indexDir: relIndexDir,
+    // The default .dicom folder is always skipped; a database elsewhere in the tree is no candidate
+    // (not .dcm, no DICM marker), so its folder's DICOM files are indexed as any others.
     signal: opts.signal,
     onProgress: (n) => report({ phase: 'scan', done: n, total: 0 }),
   });

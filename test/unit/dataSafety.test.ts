@@ -207,6 +207,15 @@ describe('data safety: paths that are not ours are refused and left as they were
     assert.equal(cli(['export', db, '--csv', out]).code, 0);
   });
 
+  it("a database inside the data tree: its own folder's DICOM files are indexed like any others", () => {
+    const d4 = path.join(base, 'd4');
+    fx.writeSeries(path.join(d4, 'sub'), { count: 3, sliceThickness: 1 });
+    fx.writeSeries(path.join(d4, 'other'), { count: 2, sliceThickness: 1 });
+    const r = cli(['index', d4, '--db', path.join(d4, 'sub', 'my.sqlite'), '--json']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(JSON.parse(r.out).candidates, 5);
+  });
+
   it('a folder with no DICOM files gets no index (no .dicom folder, a message saying so)', () => {
     const emptyData = path.join(base, 'nothing-here');
     fs.mkdirSync(emptyData);

@@ -7,7 +7,6 @@ import { formatNumber, formatRange } from './format';
 import type { StatsData } from './messages';
 
 /** The count formatter lives in ./format; re-exported for the modules that import it from here (src/core/dicom/header/). */
-export { formatCount } from './format';
 
 /** 1.6 GB style, binary units named as most users read them (KiB shown as KB would be wrong: use KiB). */
 export function formatBytes(bytes: number): string {

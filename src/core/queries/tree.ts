@@ -181,7 +181,9 @@ export function studyDetails(idx: IndexDatabase, studyId: number): { study: Reco
 export function patientDetails(idx: IndexDatabase, patientId: number): Record<string, SqlValue> {
   return idx.all(
     `WITH p AS (SELECT * FROM patient WHERE id = ?1)
-     SELECT p.PatientID, p.PatientName, p.PatientSex, p.PatientAge, p.PatientBirthDate, p.variants,
+     SELECT p.PatientID, p.PatientName, p.PatientSex, p.PatientBirthDate, p.variants,
+       -- PatientAge belongs to each study: the oldest age recorded (the latest study's, as a rule).
+       (SELECT MAX(NULLIF(a.PatientAge, '')) FROM study_key k JOIN study_attrs a ON a.study_id = k.id WHERE k.patient_id = ?1) AS PatientAge,
        COUNT(DISTINCT st.id) AS studies, COUNT(DISTINCT se.id) AS series, COUNT(i.file_id) AS images,
        (SELECT MIN(NULLIF(a.StudyDate, '')) FROM study_key k JOIN study_attrs a ON a.study_id = k.id WHERE k.patient_id = ?1) AS firstDate,
        (SELECT MAX(NULLIF(a.StudyDate, '')) FROM study_key k JOIN study_attrs a ON a.study_id = k.id WHERE k.patient_id = ?1) AS lastDate

@@ -4,7 +4,7 @@
  * encoding the data does not have is read as the data really is, as pydicom and GDCM do).
  */
 import * as dicomParser from 'dicom-parser';
-import { formatCount } from '../../../shared/summaryFormat';
+import { formatCount } from '../../../shared/format';
 import { Budget, ParseClock } from './budget';
 import { ElementLoop, PIXEL_DATA, readElements } from './elements';
 import { detectEncoding } from './encoding';

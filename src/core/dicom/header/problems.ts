@@ -3,7 +3,7 @@
  * the figures we have (bytes, counts, limits), never a tag value; each with its kind. The Problems
  * list, the hover and the CSV show these words as they are.
  */
-import { formatCount } from '../../../shared/summaryFormat';
+import { formatCount } from '../../../shared/format';
 import { lookupTag } from '../dictionary';
 import type { ErrorKind, FileStatus, HeaderRead, ParseResult, Problem } from './types';
 

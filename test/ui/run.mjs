@@ -18,7 +18,9 @@ const grepAt = own.indexOf('--grep');
 const grep = grepAt >= 0 ? own[grepAt + 1] : undefined;
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.ui.mjs') && (!grep || f.includes(grep)))
-  .sort();
+  .sort()
+  // npm start packages and rebuilds dist/ (production bundles): it goes after the tests that use dist/.
+  .sort((a, b) => (a === 'start.ui.mjs') - (b === 'start.ui.mjs'));
 
 let passed = 0;
 let failed = 0;

@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readFileHead } from '../fileHead';
 import { isOurLockFile } from '../lock';
 import { DatabaseRefusedError } from './refused';
 
@@ -61,7 +62,7 @@ export function classifyDatabasePath(fileIn: string, dataRoot?: string): Existin
   if (st.isDirectory()) throw new DatabaseRefusedError(file, 'is a folder');
   if (st.isSymbolicLink()) throw new DatabaseRefusedError(file, 'is a symbolic link (give the path of the file itself)');
   if (!st.isFile()) throw new DatabaseRefusedError(file, 'is not a regular file');
-  const head = readHead(file);
+  const head = readFileHead(file, 100);
   if (head.length === 0) throw new DatabaseRefusedError(file, 'is an empty file that this tool did not write');
   if (head.length < 100 || head.subarray(0, 16).toString('latin1') !== SQLITE_MAGIC) throw new DatabaseRefusedError(file, 'is not an SQLite database (not a file this tool wrote)');
   if (head.readUInt32BE(68) === APPLICATION_ID) return looksWhole(head, st.size) ? 'ours' : 'ours-damaged';
@@ -140,17 +141,6 @@ function looksWhole(head: Buffer, size: number): boolean {
   const pages = head.readUInt32BE(28);
   const countValid = head.readUInt32BE(92) === head.readUInt32BE(24);
   return pageSize >= 512 && (!countValid || pages * pageSize === size);
-}
-
-function readHead(file: string): Buffer {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-  try {
-    const buf = Buffer.alloc(65536);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function isLink(p: string): boolean {

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readFileHead } from '../fileHead';
 import type { IndexDatabase } from '../db/database';
 
 export class ExportRefusedError extends Error {
@@ -45,7 +46,7 @@ export function checkExportTarget(fileIn: string, idx: IndexDatabase): void {
   if (root && isIndexedFile(idx, root, real)) throw new ExportRefusedError(file, 'is one of the indexed data files');
   if (path.dirname(real) === path.dirname(index) && path.basename(path.dirname(index)) === '.dicom') throw new ExportRefusedError(file, "is one of the files of the index's own .dicom folder");
   if (/\.(dcm|dicom|dic)$/i.test(real)) throw new ExportRefusedError(file, 'has the name of a DICOM file');
-  const head = readHead(file);
+  const head = readFileHead(file, 132);
   if (head.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') throw new ExportRefusedError(file, 'is an SQLite database');
   if (head.length >= 132 && head.subarray(128, 132).toString('latin1') === 'DICM') throw new ExportRefusedError(file, 'is a DICOM file');
 }
@@ -56,16 +57,6 @@ function isIndexedFile(idx: IndexDatabase, root: string, file: string): boolean 
   const parts = rel.split(path.sep);
   const name = parts.pop()!;
   return idx.scalar('SELECT 1 FROM files f JOIN dirs d ON d.id = f.dir_id WHERE d.path = ? AND f.name = ?', [parts.join('/'), name]) !== undefined;
-}
-
-function readHead(file: string): Buffer {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-  try {
-    const buf = Buffer.alloc(132);
-    return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0));
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function isDir(p: string): boolean {

@@ -6,9 +6,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/**
+ * Creates an empty temporary file beside `file` (exclusively: a file of that name that is not ours
+ * is never written over or removed) and returns its path; the caller writes into it.
+ */
 function tempBeside(file: string): string {
   const dir = path.dirname(path.resolve(file));
-  return path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
+  const stem = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
+  for (let n = 0; ; n++) {
+    const tmp = n === 0 ? stem : `${stem}-${n}`;
+    try {
+      fs.closeSync(fs.openSync(tmp, 'wx'));
+      return tmp;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 99) throw e;
+    }
+  }
 }
 
 /** Flushes `tmp` and renames it over `file`; removes `tmp` if that fails. */

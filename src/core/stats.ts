@@ -37,14 +37,13 @@ export function computeStats(idx: IndexDatabase): Stats {
     m.add(r[1] as string);
     modalitiesOf.set(r[0] as number, m);
   });
-  const mixed: number[] = [];
-  const mixedSet = new Set<number>();
+  /** Series whose files disagree on Modality: counted file by file below. */
+  const mixed = new Set<number>();
   for (const [id, m] of modalitiesOf) {
     const se = series.get(id);
     if (se && m.size === 1) se.modality = [...m][0];
     else if (se) {
-      mixed.push(id);
-      mixedSet.add(id);
+      mixed.add(id);
     }
   }
   // One sort of the SOP Instance UIDs gives both the distinct count and the duplicated ones.
@@ -77,7 +76,7 @@ export function computeStats(idx: IndexDatabase): Stats {
     } else missingKeys.StudyInstanceUID += row.n;
     if (se.uid) seriesUids.add(se.uid);
     else missingKeys.SeriesInstanceUID += row.n;
-    if (!mixedSet.has(row.s)) modalities[se.modality] = (modalities[se.modality] ?? 0) + row.n;
+    if (!mixed.has(row.s)) modalities[se.modality] = (modalities[se.modality] ?? 0) + row.n;
     if (row.t === null) {
       missingThickness += row.n;
     } else {
@@ -93,9 +92,9 @@ export function computeStats(idx: IndexDatabase): Stats {
       max = max === null ? row.t : Math.max(max, row.t);
     }
   }
-  if (mixed.length) {
+  if (mixed.size) {
     idx.each(
-      `SELECT COALESCE(ra.Modality, ''), COUNT(*) FROM instance i JOIN series_attrs ra ON ra.id = i.series_attrs_id WHERE i.series_id IN (${mixed.join(', ')}) GROUP BY 1`,
+      `SELECT COALESCE(ra.Modality, ''), COUNT(*) FROM instance i JOIN series_attrs ra ON ra.id = i.series_attrs_id WHERE i.series_id IN (${[...mixed].join(', ')}) GROUP BY 1`,
       [],
       (r) => (modalities[r[0] as string] = (modalities[r[0] as string] ?? 0) + (r[1] as number)),
     );

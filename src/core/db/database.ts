@@ -47,8 +47,14 @@ export class DatabaseUnusableError extends Error {}
  * before they write anything, even a lock file.
  */
 export async function assertOurs(file: string, dataRoot?: string, wasmDir?: string): Promise<void> {
-  if (classifyDatabasePath(file, dataRoot) === 'legacy' && !isLegacyIndex(await loadSqlJs(wasmDir), file))
-    throw new DatabaseRefusedError(path.resolve(file), LEGACY_REFUSAL);
+  const kind = classifyDatabasePath(file, dataRoot);
+  // SQLite is started here only for such a file: otherwise it compiles while the folder is scanned.
+  if (kind === 'legacy') checkLegacy(await loadSqlJs(wasmDir), file, kind);
+}
+
+/** An SQLite file without our application id is used only when SQLite shows it is an index of ours. */
+function checkLegacy(SQL: SqlJsStatic, file: string, kind: ExistingKind): void {
+  if (kind === 'legacy' && !isLegacyIndex(SQL, file)) throw new DatabaseRefusedError(path.resolve(file), LEGACY_REFUSAL);
 }
 
 const LEGACY_REFUSAL = "is another program's SQLite database (or one too damaged to tell)";
@@ -83,7 +89,7 @@ export class IndexDatabase {
     }
     if (opts.readOnly && kind === 'absent') throw new DatabaseUnusableError(`${file} does not exist`);
     const SQL = await loadSqlJs(opts.wasmDir);
-    if (kind === 'legacy' && !isLegacyIndex(SQL, file)) throw new DatabaseRefusedError(path.resolve(file), LEGACY_REFUSAL);
+    checkLegacy(SQL, file, kind);
     const warnings: string[] = [];
     let db: Database | undefined;
     if (!opts.rebuild && kind !== 'absent') {

@@ -4,13 +4,15 @@
  *   dicom-index stats <db> [--json]
  *   dicom-index export <db> --csv FILE | --xlsx FILE
  *   dicom-index tags <file> [--json]
+ *   dicom-index check <db> [--json] [--fail-on error|warning|info]
  * Never prints patient data, except the tags of a file the user asked to see.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs, ParseArgsConfig } from 'node:util';
 import { indexFolder, defaultDbPath, IndexProgress } from '../core/indexer';
-import { IndexDatabase, DatabaseUnusableError, DatabaseRefusedError } from '../core/db/database';
+import { DatabaseRefusedError } from '../core/db/database';
+import { onePositional, openExisting, parse, UsageError } from './args';
+import { cmdCheck } from './check';
 import { ExportRefusedError } from '../core/export/target';
 import { progressText } from '../core/progressText';
 import { version as VERSION } from '../../package.json';
@@ -30,6 +32,7 @@ Usage:
   dicom-index export <db | folder> --csv FILE
   dicom-index export <db | folder> --xlsx FILE
   dicom-index tags <file> [--json]
+  dicom-index check <db | folder> [--json] [--fail-on error|warning|info]
 
 index    Index (incrementally) the .dcm files under <folder>, and extension-less files that
          carry the DICM marker (unless --no-sniff). Default database: <folder>/.dicom/index.sqlite.
@@ -41,12 +44,13 @@ stats    Summary statistics of an index (a table, or JSON with --json). Given th
          its default index (<folder>/.dicom/index.sqlite).
 export   Every indexed file as CSV, or an Excel workbook (Instances, Series, Studies, Summary, Problems).
 tags     Every element of one file's header.
+check    Is each series a complete, regularly spaced volume? The dataset checks of every series
+         (missing or duplicate slices, irregular spacing, mixed orientation/size/spacing, ...),
+         from the index alone. --fail-on SEVERITY: exit 1 when a finding of it or worse exists.
 
 Exit status: 0 when the run completed (unreadable files are counted, not fatal); 1 on a failure
-while running (tags: the file is not DICOM); 2 on a bad argument (a missing file or folder, a
+while running (tags: the file is not DICOM; check --fail-on: such a finding exists); 2 on a bad argument (a missing file or folder, a
 refused database or export path); 130 when interrupted (the index is saved and consistent).`;
-
-class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -68,6 +72,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdExport(rest);
       case 'tags':
         return await cmdTags(rest);
+      case 'check':
+        return await cmdCheck(rest);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -87,15 +93,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`dicom-index: ${(e as Error).message}\n`);
     return 1;
   }
-}
-
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  return parseArgs({ args, options, allowPositionals: true, strict: true });
-}
-
-function onePositional(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length}`);
-  return positionals[0];
 }
 
 async function cmdIndex(args: string[]): Promise<number> {
@@ -157,28 +154,6 @@ async function cmdIndex(args: string[]): Promise<number> {
   }
 }
 
-
-/** An index given as its file or as the data folder (then its default index). */
-async function openExisting(given: string): Promise<IndexDatabase> {
-  let abs = path.resolve(given);
-  let isFolder: boolean;
-  try {
-    isFolder = fs.statSync(abs).isDirectory();
-  } catch {
-    throw new UsageError(`${abs} does not exist (give an index database, or a folder indexed with 'dicom-index index <folder>')`);
-  }
-  if (isFolder) {
-    const inFolder = defaultDbPath(abs);
-    if (!fs.existsSync(inFolder)) throw new UsageError(`${abs} is a folder without an index: looked for ${inFolder} (run 'dicom-index index ${given}' first, or give the database file)`);
-    abs = inFolder;
-  }
-  try {
-    return await IndexDatabase.open(abs, { readOnly: true });
-  } catch (e) {
-    if (e instanceof DatabaseUnusableError) throw new Error(`${e.message}: not a usable index database (run 'dicom-index index <folder>' to rebuild it)`, { cause: e });
-    throw e;
-  }
-}
 
 async function cmdStats(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'boolean' } });

@@ -12,6 +12,8 @@ import { ChunkReader } from './read/chunkReader';
 import { assertOurs, IndexDatabase } from './db/database';
 import { defaultDbPath, ensureDefaultFolder, removeDefaultFolderIfUnused } from './db/dbPath';
 import { IndexWriter } from './db/writer';
+import { refreshChecks } from './queries/checks';
+import { sqliteStore } from './store/sqliteStore';
 import type { FileRecord, KnownFile } from './records';
 import { acquireLock } from './lock';
 import { Candidate, scanFolder } from './scan/scanner';
@@ -192,13 +194,14 @@ interface Plan {
   salt: string;
 }
 
-/** The four phases of a run: settings and scan/compare, forget, read what changed, save. */
+/** The phases of a run: settings and scan/compare, forget, read what changed, checks, save. */
 async function run(ctx: RunContext): Promise<IndexResult> {
   const warnings = [...ctx.idx.takeWarnings(), ...ctx.found.warnings];
   warnings.forEach((w) => ctx.log(w));
   const plan = await compare(ctx);
   forget(plan);
   const read = await readChanged(ctx, plan);
+  await updateChecks(ctx);
   const written = save(ctx, plan, read);
   return {
     root: ctx.root,
@@ -315,7 +318,13 @@ async function readChanged(ctx: RunContext, plan: Plan): Promise<ReadOutcome> {
   return { done, counts, cancelled };
 }
 
-/** Phase 4: save when anything changed. Returns false when the run wrote no index (nothing to record). */
+/** Phase 4: the dataset checks of the series whose files changed (only those). */
+async function updateChecks(ctx: RunContext): Promise<void> {
+  const res = await refreshChecks(sqliteStore(ctx.idx));
+  if (res.series) ctx.log(`checks: ${res.series} series in ${res.ms} ms`);
+}
+
+/** Phase 5: save when anything changed. Returns false when the run wrote no index (nothing to record). */
 function save(ctx: RunContext, plan: Plan, read: ReadOutcome): boolean {
   const { idx } = ctx;
   const tSave = Date.now();

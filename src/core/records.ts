@@ -2,6 +2,7 @@
 import type { FieldValues } from './dicom/fields';
 import type { ErrorKind, FileStatus } from './dicom/header/types';
 import type { PixelSummary } from './dicom/pixelStats';
+import type { FrameValues } from './dicom/extract';
 
 export interface FileRecord {
   /** Relative to the root, `/`-separated. */
@@ -16,6 +17,8 @@ export interface FileRecord {
   values?: FieldValues;
   sliceThicknessInvalid?: string | null;
   pixel?: PixelSummary | null;
+  /** Enhanced multi-frame objects: each frame's geometry. */
+  frames?: FrameValues[] | null;
   /** The index has no row for this path yet (a fresh file): nothing old to delete first. */
   isNew?: boolean;
 }

@@ -1,7 +1,7 @@
 /** The index database schema. Bump SCHEMA_VERSION on any change: older files are rebuilt. */
 import { FIELDS, FieldDef } from '../dicom/fields';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const sqlType = (d: FieldDef) => (d.type === 'int' ? 'INTEGER' : d.type === 'real' ? 'REAL' : 'TEXT');
 const cols = (level: FieldDef['level']) => FIELDS.filter((d) => d.level === level);
@@ -47,6 +47,12 @@ FROM ${name}_key k LEFT JOIN ${name}_attrs a ON a.id = (SELECT MIN(v.id) FROM ${
  *   `variants`, the number of distinct attribute sets among its files.
  * - `file_rows` (every candidate file) and `instances` (DICOM files only): flat views with DICOM
  *   keyword columns, each file with its own values, for queries and exports.
+ * - `frame`: each frame's own geometry for enhanced multi-frame objects (per-frame functional groups).
+ * - The dataset checks (src/core/checks): `series_geometry` (one row per Series UID: its measured
+ *   geometry, whether it is a volume, and the attributes cohorts filter on), `series_findings` (one
+ *   row per series and check that fired), and `checks_pending` (Series UIDs whose files changed since
+ *   their checks were computed, written in the same transaction as the change: a run that stops
+ *   early leaves them pending, never stale).
  */
 export const SCHEMA_SQL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -113,6 +119,53 @@ CREATE INDEX patient_attrs_key ON patient_attrs(patient_id);
 CREATE INDEX study_attrs_key ON study_attrs(study_id);
 CREATE INDEX series_attrs_key ON series_attrs(series_id);
 CREATE INDEX files_status ON files(status) WHERE status <> 'ok';
+CREATE TABLE frame (
+  file_id INTEGER NOT NULL REFERENCES files(id),
+  frame_no INTEGER NOT NULL,
+  ImagePositionPatient TEXT,
+  ImageOrientationPatient TEXT,
+  PixelSpacing TEXT,
+  SliceThickness REAL,
+  PRIMARY KEY (file_id, frame_no)
+);
+CREATE TABLE checks_pending (SeriesInstanceUID TEXT PRIMARY KEY);
+CREATE TABLE series_geometry (
+  SeriesInstanceUID TEXT PRIMARY KEY,
+  PatientID TEXT,
+  StudyInstanceUID TEXT,
+  Modality TEXT,
+  SeriesNumber INTEGER,
+  SeriesDescription TEXT,
+  BodyPartExamined TEXT,
+  Manufacturer TEXT,
+  ManufacturerModelName TEXT,
+  ConvolutionKernel TEXT,
+  files INTEGER NOT NULL,
+  images INTEGER NOT NULL,
+  volume INTEGER NOT NULL,
+  original INTEGER NOT NULL,
+  ImageOrientationPatient TEXT,
+  Rows INTEGER,
+  Columns INTEGER,
+  PixelSpacing TEXT,
+  SliceThickness REAL,
+  step_min REAL,
+  step_median REAL,
+  step_max REAL,
+  spacing_note TEXT,
+  folder TEXT NOT NULL,
+  worst_severity TEXT,
+  findings INTEGER NOT NULL
+);
+CREATE TABLE series_findings (
+  SeriesInstanceUID TEXT NOT NULL,
+  check_name TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  count INTEGER,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (SeriesInstanceUID, check_name)
+);
+CREATE INDEX series_findings_check ON series_findings(check_name);
 ${levelView('patient', 'PatientID', null, PATIENT_ATTRS)}
 ${levelView('study', 'StudyInstanceUID', 'patient_id', STUDY_ATTRS)}
 ${levelView('series', 'SeriesInstanceUID', 'study_id', SERIES_ATTRS)}

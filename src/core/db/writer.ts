@@ -30,6 +30,9 @@ interface Statements {
   deleteSeriesAttrs: Statement;
   deleteStudyAttrs: Statement;
   deletePatientAttrs: Statement;
+  insertFrame: Statement;
+  deleteFrames: Statement;
+  markPending: Statement;
 }
 
 export class IndexWriter {
@@ -47,14 +50,20 @@ export class IndexWriter {
   private mayOrphan = false;
   /** Attribute rows of instances deleted in this transaction: maybe used by no file any more. */
   private readonly lostAttrs = { patient: new Set<number>(), study: new Set<number>(), series: new Set<number>() };
+  /** Series UID by series row id: what a deleted instance's series was. */
+  private readonly seriesUids = new Map<number, string>();
+  /** Series UIDs changed in this transaction: their checks are marked pending at the commit. */
+  private readonly changedSeries = new Set<string>();
 
   constructor(private readonly idx: IndexDatabase) {
     for (const r of idx.all<{ id: number; path: string }>('SELECT id, path FROM dirs')) this.dirIds.set(r.path, r.id);
     for (const r of idx.all<{ id: number; PatientID: string }>('SELECT id, PatientID FROM patient_key')) this.patientIds.set(key(r.PatientID), r.id);
     for (const r of idx.all<{ id: number; patient_id: number; StudyInstanceUID: string }>('SELECT id, patient_id, StudyInstanceUID FROM study_key'))
       this.studyIds.set(`${r.patient_id}|${key(r.StudyInstanceUID)}`, r.id);
-    for (const r of idx.all<{ id: number; study_id: number; SeriesInstanceUID: string }>('SELECT id, study_id, SeriesInstanceUID FROM series_key'))
+    for (const r of idx.all<{ id: number; study_id: number; SeriesInstanceUID: string }>('SELECT id, study_id, SeriesInstanceUID FROM series_key')) {
       this.seriesIds.set(`${r.study_id}|${key(r.SeriesInstanceUID)}`, r.id);
+      this.seriesUids.set(r.id, key(r.SeriesInstanceUID));
+    }
     const loadAttrs = (cache: Map<string, number>, table: string, parent: string, cols: readonly string[]) =>
       idx.each(`SELECT id, ${parent}, ${cols.join(', ')} FROM ${table}`, [], (r) => cache.set(attrKey(r[1] as number, r.slice(2)), r[0] as number));
     loadAttrs(this.patientAttrIds, 'patient_attrs', 'patient_id', PATIENT_ATTRS);
@@ -91,6 +100,12 @@ export class IndexWriter {
   /** Commits, removing patients/studies/series left without instances. */
   commit(): void {
     if (!this.inTx) return;
+    if (this.changedSeries.size) {
+      // In the transaction of the change itself: checks are never stale, at worst pending.
+      const mark = this.prepare().markPending;
+      for (const uid of this.changedSeries) if (uid !== '') mark.run([uid]);
+      this.changedSeries.clear();
+    }
     if (this.mayOrphan) {
       // Attribute rows that lost an instance and that no file points at any more, then empty keys.
       const s = this.prepare();
@@ -123,6 +138,7 @@ export class IndexWriter {
     this.idx.db.run('ROLLBACK');
     this.inTx = false;
     for (const ids of Object.values(this.lostAttrs)) ids.clear();
+    this.changedSeries.clear();
   }
 
   /** Statements are invalid after a save (sql.js export() reopens the database). */
@@ -154,7 +170,10 @@ export class IndexWriter {
     const v = rec.values;
     const patientId = this.cachedId(this.patientIds, key(v.PatientID), s.insertPatient, () => [key(v.PatientID)]);
     const studyId = this.cachedId(this.studyIds, `${patientId}|${key(v.StudyInstanceUID)}`, s.insertStudy, () => [patientId, key(v.StudyInstanceUID)]);
-    const seriesId = this.cachedId(this.seriesIds, `${studyId}|${key(v.SeriesInstanceUID)}`, s.insertSeries, () => [studyId, key(v.SeriesInstanceUID)]);
+    const seriesUid = key(v.SeriesInstanceUID);
+    const seriesId = this.cachedId(this.seriesIds, `${studyId}|${seriesUid}`, s.insertSeries, () => [studyId, seriesUid]);
+    this.seriesUids.set(seriesId, seriesUid);
+    this.changedSeries.add(seriesUid);
     const p = this.instanceParams;
     p[0] = fileId;
     p[1] = seriesId;
@@ -168,6 +187,10 @@ export class IndexWriter {
     p[i++] = rec.pixel?.mean ?? null;
     p[i] = rec.pixel?.summary ?? null;
     s.insertInstance.run(p);
+    // Per-frame geometry only where frames differ from the file's values (several frames).
+    if (rec.frames && rec.frames.length > 1 && typeof v.NumberOfFrames === 'number' && v.NumberOfFrames > 1) {
+      rec.frames.forEach((f, n) => s.insertFrame.run([fileId, n + 1, f.position, f.orientation, f.pixelSpacing, f.thickness]));
+    }
   }
 
   /** The instance row's parameters, reused from row to row. */
@@ -207,14 +230,19 @@ export class IndexWriter {
   private deleteInstance(fileId: number): void {
     const del = this.prepare().deleteInstance;
     del.bind([fileId]);
+    let frames = 0;
     if (del.step()) {
-      const [p, st, se] = del.get() as number[];
+      const [p, st, se, seriesId, numberOfFrames] = del.get() as number[];
       this.lostAttrs.patient.add(p);
       this.lostAttrs.study.add(st);
       this.lostAttrs.series.add(se);
+      const uid = this.seriesUids.get(seriesId);
+      if (uid !== undefined) this.changedSeries.add(uid);
+      frames = numberOfFrames ?? 0;
       this.mayOrphan = true;
     }
     del.reset();
+    if (frames > 1) this.prepare().deleteFrames.run([fileId]);
   }
 
   /** The id cached under `k`, or the id of a row inserted now (its parameters made only then). */
@@ -270,7 +298,10 @@ export class IndexWriter {
          RETURNING id`,
       ),
       insertFile: db.prepare('INSERT OR IGNORE INTO files(id, dir_id, name, size, mtime_ms, status, error, error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      deleteInstance: db.prepare('DELETE FROM instance WHERE file_id = ? RETURNING patient_attrs_id, study_attrs_id, series_attrs_id'),
+      deleteInstance: db.prepare('DELETE FROM instance WHERE file_id = ? RETURNING patient_attrs_id, study_attrs_id, series_attrs_id, series_id, NumberOfFrames'),
+      insertFrame: db.prepare('INSERT INTO frame(file_id, frame_no, ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness) VALUES (?, ?, ?, ?, ?, ?)'),
+      deleteFrames: db.prepare('DELETE FROM frame WHERE file_id = ?'),
+      markPending: db.prepare('INSERT INTO checks_pending(SeriesInstanceUID) VALUES (?) ON CONFLICT DO NOTHING'),
       // Is an attribute row still used? Through the indexes: the instances of its series, study or patient only.
       seriesAttrsInUse: db.prepare('SELECT 1 FROM series_attrs a JOIN instance i ON i.series_id = a.series_id WHERE a.id = ?1 AND i.series_attrs_id = ?1 LIMIT 1'),
       studyAttrsInUse: db.prepare(

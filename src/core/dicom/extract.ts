@@ -1,7 +1,7 @@
 /** Turns a parsed header into the index's field values (by DICOM keyword). */
 import type { DataSet, Element } from 'dicom-parser';
 import { parseCharset, CharsetInfo } from './charset';
-import { FIELDS, FieldDef, FieldValues } from './fields';
+import { FIELD_BY_KEYWORD, FIELDS, FieldDef, FieldValues } from './fields';
 import { numberCount, parseSingleInt, parseSingleNumber, readNumber, readNumbers, readString, STRING_VRS } from './values';
 
 const PER_FRAME = 'x52009230';
@@ -33,7 +33,20 @@ export interface Extracted {
   sliceThicknessInvalid: string | null;
   /** Character set terms we could not map (decoded best effort). */
   unknownCharsets: string[];
+  /** Enhanced multi-frame objects: each frame's own geometry, from its functional groups; else null. */
+  frames: FrameValues[] | null;
 }
+
+/** One frame's geometry, as the index stores it (the `frame` table). */
+export interface FrameValues {
+  position: string | null;
+  orientation: string | null;
+  pixelSpacing: string | null;
+  thickness: number | null;
+}
+
+/** More frames than this keep only the file's values (a bound for hostile files). */
+export const MAX_FRAMES = 65_536;
 
 /** Every field, null: the shape each file's values start from (one hidden class for all of them). */
 const EMPTY_VALUES: FieldValues = Object.fromEntries(FIELDS.map((d) => [d.keyword, null]));
@@ -77,7 +90,36 @@ export function extractFields(ds: DataSet, transferSyntax: string | null): Extra
       }
     }
   }
-  return { values, sliceThicknessInvalid, unknownCharsets: cs.unknown };
+  return { values, sliceThicknessInvalid, unknownCharsets: cs.unknown, frames: frameGeometry(elements, cs) };
+}
+
+/**
+ * Each frame's position, orientation, pixel spacing and thickness: from its per-frame functional
+ * group item, else from the shared group (PS3.3 C.7.6.16). Null for an object without per-frame groups.
+ */
+function frameGeometry(elements: DataSet['elements'], cs: CharsetInfo): FrameValues[] | null {
+  const items = elements[PER_FRAME]?.items;
+  if (!items?.length || items.length > MAX_FRAMES) return null;
+  const shared = firstItem(elements[SHARED]);
+  const value = (frame: DataSet | undefined, keyword: string): string | number | null => {
+    const def = FIELD_BY_KEYWORD.get(keyword)!;
+    for (const group of [frame, shared]) {
+      const inner = group && firstItem(group.elements[FUNCTIONAL_GROUP[keyword]]);
+      const el = inner?.elements[def.tag];
+      if (inner && el) return convert(inner, el, def, cs).value;
+    }
+    return null;
+  };
+  return items.map((item) => {
+    const frame = item.dataSet;
+    const thickness = value(frame, 'SliceThickness');
+    return {
+      position: value(frame, 'ImagePositionPatient') as string | null,
+      orientation: value(frame, 'ImageOrientationPatient') as string | null,
+      pixelSpacing: value(frame, 'PixelSpacing') as string | null,
+      thickness: typeof thickness === 'number' && thickness > 0 ? thickness : null,
+    };
+  });
 }
 
 function firstItem(el: Element | undefined): DataSet | undefined {

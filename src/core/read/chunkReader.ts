@@ -176,6 +176,7 @@ export async function toRecord(abs: string, c: Candidate, h: HeaderRead, pixelSt
       const ex = extractFields(h.dataSet, h.transferSyntax);
       rec.values = ex.values;
       rec.sliceThicknessInvalid = ex.sliceThicknessInvalid;
+      if (ex.frames) rec.frames = ex.frames;
       if (pixelStats) rec.pixel = await pixelSummary(abs, h, ex.values).catch((e: unknown) => ({ dataType: null, mean: null, summary: `pixel data unreadable (${ioProblem(e).reason})` }));
     } catch {
       const p = valuesUndecodable();

@@ -1,0 +1,40 @@
+/** What every CLI command shares: argument parsing, the usage error (exit 2), opening an existing index. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import { DatabaseUnusableError, IndexDatabase } from '../core/db/database';
+import { defaultDbPath } from '../core/db/dbPath';
+
+/** A bad argument: exit status 2. */
+export class UsageError extends Error {}
+
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  return parseArgs({ args, options, allowPositionals: true, strict: true });
+}
+
+export function onePositional(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length}`);
+  return positionals[0];
+}
+
+/** An index given as its file or as the data folder (then its default index), opened read-only. */
+export async function openExisting(given: string): Promise<IndexDatabase> {
+  let abs = path.resolve(given);
+  let isFolder: boolean;
+  try {
+    isFolder = fs.statSync(abs).isDirectory();
+  } catch {
+    throw new UsageError(`${abs} does not exist (give an index database, or a folder indexed with 'dicom-index index <folder>')`);
+  }
+  if (isFolder) {
+    const inFolder = defaultDbPath(abs);
+    if (!fs.existsSync(inFolder)) throw new UsageError(`${abs} is a folder without an index: looked for ${inFolder} (run 'dicom-index index ${given}' first, or give the database file)`);
+    abs = inFolder;
+  }
+  try {
+    return await IndexDatabase.open(abs, { readOnly: true });
+  } catch (e) {
+    if (e instanceof DatabaseUnusableError) throw new Error(`${e.message}: not a usable index database (run 'dicom-index index <folder>' to rebuild it)`, { cause: e });
+    throw e;
+  }
+}

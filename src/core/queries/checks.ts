@@ -1,0 +1,356 @@
+/**
+ * The dataset checks' queries, through the store interface (portable SQL): what the checks read of
+ * each series' files, the tables they keep (`series_geometry`, `series_findings`, `checks_pending`),
+ * and the dataset-level checks. The logic of a check lives in src/core/checks, never here.
+ */
+import { DATASET_CHECKS, Finding, SERIES_CHECKS, Severity } from '../../shared/checks';
+import { countOf } from '../../shared/format';
+import { CheckFile, checkSeries, SeriesVerdict } from '../checks/seriesChecks';
+import type { FrameValues } from '../dicom/extract';
+import { placeholders, QueryStore, SqlParam } from '../store/queryStore';
+
+/** A series' attributes as cohorts filter on them (first-seen values; the kernel most files carry). */
+export interface SeriesAttributes {
+  PatientID: string;
+  StudyInstanceUID: string;
+  Modality: string | null;
+  SeriesNumber: number | null;
+  SeriesDescription: string | null;
+  BodyPartExamined: string | null;
+  Manufacturer: string | null;
+  ManufacturerModelName: string | null;
+  ConvolutionKernel: string | null;
+}
+
+export interface CheckedSeries extends SeriesVerdict {
+  SeriesInstanceUID: string;
+  attrs: SeriesAttributes;
+}
+
+/** Series UIDs per query when a list is given (well under every engine's parameter limit). */
+const BATCH = 500;
+/** More pending series than this: read every instance once rather than series by series. */
+const READ_ALL_ABOVE = 200;
+
+const FILE_COLUMNS = `rk.SeriesInstanceUID, i.file_id, f.dir_id, i.SOPInstanceUID, i.InstanceNumber, i.ImageType, i.ImagePositionPatient,
+  i.ImageOrientationPatient, i.PixelSpacing, i.Rows, i.Columns, i.SliceThickness, i.NumberOfFrames, i.ConvolutionKernel`;
+const FILE_FROM = `FROM instance i JOIN series_key rk ON rk.id = i.series_id JOIN files f ON f.id = i.file_id`;
+
+interface Gathered {
+  files: CheckFile[];
+  kernels: Map<string, number>;
+}
+
+const str = (v: SqlParam | undefined): string | null => (v === null || v === undefined || v === '' ? null : String(v));
+const num = (v: SqlParam | undefined): number | null => (typeof v === 'number' ? v : v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
+
+/** The files of the given series (every series for 'all'), with their frames, grouped by Series UID. */
+async function gather(store: QueryStore, uids: readonly string[] | 'all'): Promise<Map<string, Gathered>> {
+  const dirs = new Map<number, string>();
+  await store.each('SELECT id, path FROM dirs', [], (r) => dirs.set(r[0] as number, String(r[1])));
+  const out = new Map<string, Gathered>();
+  const wanted = uids === 'all' ? null : new Set(uids);
+  const take = (r: SqlParam[]) => {
+    const uid = String(r[0]);
+    if (uid === '' || (wanted && !wanted.has(uid))) return;
+    let g = out.get(uid);
+    if (!g) out.set(uid, (g = { files: [], kernels: new Map() }));
+    g.files.push({
+      fileId: r[1] as number,
+      dir: dirs.get(r[2] as number) ?? '',
+      sop: str(r[3]),
+      instanceNumber: num(r[4]),
+      imageType: str(r[5]),
+      position: str(r[6]),
+      orientation: str(r[7]),
+      pixelSpacing: str(r[8]),
+      rows: num(r[9]),
+      columns: num(r[10]),
+      thickness: num(r[11]),
+      numberOfFrames: num(r[12]),
+      frames: null,
+    });
+    const kernel = str(r[13]);
+    if (kernel) g.kernels.set(kernel, (g.kernels.get(kernel) ?? 0) + 1);
+  };
+  if (uids === 'all' || uids.length > READ_ALL_ABOVE) await store.each(`SELECT ${FILE_COLUMNS} ${FILE_FROM}`, [], take);
+  else for (const part of batches(uids)) await store.each(`SELECT ${FILE_COLUMNS} ${FILE_FROM} WHERE rk.SeriesInstanceUID IN (${placeholders(part.length)})`, part, take);
+  // Per-frame geometry (enhanced multi-frame objects): few rows, read whole and matched by file.
+  const frames = new Map<number, FrameValues[]>();
+  await store.each('SELECT file_id, frame_no, ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness FROM frame ORDER BY file_id, frame_no', [], (r) => {
+    const id = r[0] as number;
+    let list = frames.get(id);
+    if (!list) frames.set(id, (list = []));
+    list.push({ position: str(r[2]), orientation: str(r[3]), pixelSpacing: str(r[4]), thickness: num(r[5]) });
+  });
+  if (frames.size) for (const g of out.values()) for (const f of g.files) f.frames = frames.get(f.fileId) ?? null;
+  return out;
+}
+
+function* batches<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += BATCH) yield items.slice(i, i + BATCH);
+}
+
+/** First-seen attributes of each Series UID (of its lowest series row). */
+async function attributes(store: QueryStore, uids: ReadonlySet<string>): Promise<Map<string, Omit<SeriesAttributes, 'ConvolutionKernel'>>> {
+  const out = new Map<string, Omit<SeriesAttributes, 'ConvolutionKernel'>>();
+  await store.each(
+    `SELECT rk.SeriesInstanceUID, pk.PatientID, sk.StudyInstanceUID, s.Modality, s.SeriesNumber, s.SeriesDescription, s.BodyPartExamined, s.Manufacturer, s.ManufacturerModelName
+     FROM series s JOIN series_key rk ON rk.id = s.id JOIN study_key sk ON sk.id = rk.study_id JOIN patient_key pk ON pk.id = sk.patient_id
+     ORDER BY rk.id`,
+    [],
+    (r) => {
+      const uid = String(r[0]);
+      if (!uids.has(uid) || out.has(uid)) return;
+      out.set(uid, {
+        PatientID: String(r[1] ?? ''),
+        StudyInstanceUID: String(r[2] ?? ''),
+        Modality: str(r[3]),
+        SeriesNumber: num(r[4]),
+        SeriesDescription: str(r[5]),
+        BodyPartExamined: str(r[6]),
+        Manufacturer: str(r[7]),
+        ManufacturerModelName: str(r[8]),
+      });
+    },
+  );
+  return out;
+}
+
+/** Checks the given series (every series for 'all') from the index, without storing anything. */
+export async function checkSeriesOf(store: QueryStore, uids: readonly string[] | 'all'): Promise<Map<string, CheckedSeries>> {
+  const gathered = await gather(store, uids);
+  const attrs = await attributes(store, new Set(gathered.keys()));
+  const out = new Map<string, CheckedSeries>();
+  for (const [uid, g] of gathered) {
+    const a = attrs.get(uid);
+    let kernel: string | null = null;
+    let most = 0;
+    for (const [k, n] of g.kernels) if (n > most) [kernel, most] = [k, n];
+    out.set(uid, {
+      SeriesInstanceUID: uid,
+      ...checkSeries(g.files),
+      attrs: { PatientID: a?.PatientID ?? '', StudyInstanceUID: a?.StudyInstanceUID ?? '', Modality: null, SeriesNumber: null, SeriesDescription: null, BodyPartExamined: null, Manufacturer: null, ManufacturerModelName: null, ...a, ConvolutionKernel: kernel },
+    });
+  }
+  return out;
+}
+
+const GEOMETRY_COLUMNS = [
+  'SeriesInstanceUID',
+  'PatientID',
+  'StudyInstanceUID',
+  'Modality',
+  'SeriesNumber',
+  'SeriesDescription',
+  'BodyPartExamined',
+  'Manufacturer',
+  'ManufacturerModelName',
+  'ConvolutionKernel',
+  'files',
+  'images',
+  'volume',
+  'original',
+  'ImageOrientationPatient',
+  'Rows',
+  'Columns',
+  'PixelSpacing',
+  'SliceThickness',
+  'step_min',
+  'step_median',
+  'step_max',
+  'spacing_note',
+  'folder',
+  'worst_severity',
+  'findings',
+] as const;
+
+function geometryRow(s: CheckedSeries): SqlParam[] {
+  const a = s.attrs;
+  return [
+    s.SeriesInstanceUID,
+    a.PatientID,
+    a.StudyInstanceUID,
+    a.Modality,
+    a.SeriesNumber,
+    a.SeriesDescription,
+    a.BodyPartExamined,
+    a.Manufacturer,
+    a.ManufacturerModelName,
+    a.ConvolutionKernel,
+    s.files,
+    s.images,
+    s.volume ? 1 : 0,
+    s.original ? 1 : 0,
+    s.orientation,
+    s.rows,
+    s.columns,
+    s.pixelSpacing,
+    s.thickness,
+    s.spacing?.min ?? null,
+    s.spacing?.median ?? null,
+    s.spacing?.max ?? null,
+    s.spacingNote,
+    s.folder,
+    s.worst,
+    s.findings.length,
+  ];
+}
+
+export interface RefreshResult {
+  /** Series whose checks were computed. */
+  series: number;
+  ms: number;
+}
+
+/**
+ * Computes and stores the checks of the series whose files changed (`checks_pending`), or of every
+ * series (`all`, e.g. after a rebuild), in one transaction with the clearing of their pending mark.
+ */
+export async function refreshChecks(store: QueryStore, opts: { all?: boolean } = {}): Promise<RefreshResult> {
+  const t0 = Date.now();
+  const pending = opts.all ? 'all' : (await store.rows('SELECT SeriesInstanceUID FROM checks_pending')).map((r) => String(r[0]));
+  if (pending !== 'all' && !pending.length) return { series: 0, ms: Date.now() - t0 };
+  const checked = await checkSeriesOf(store, pending);
+  await store.transaction(async () => {
+    if (pending === 'all') {
+      await store.run('DELETE FROM series_findings');
+      await store.run('DELETE FROM series_geometry');
+      await store.run('DELETE FROM checks_pending');
+    } else {
+      for (const part of batches(pending)) {
+        const ph = placeholders(part.length);
+        await store.run(`DELETE FROM series_findings WHERE SeriesInstanceUID IN (${ph})`, part);
+        await store.run(`DELETE FROM series_geometry WHERE SeriesInstanceUID IN (${ph})`, part);
+        await store.run(`DELETE FROM checks_pending WHERE SeriesInstanceUID IN (${ph})`, part);
+      }
+    }
+    const insertGeometry = `INSERT INTO series_geometry(${GEOMETRY_COLUMNS.join(', ')}) VALUES (${placeholders(GEOMETRY_COLUMNS.length)})`;
+    const insertFinding = 'INSERT INTO series_findings(SeriesInstanceUID, check_name, severity, count, detail) VALUES (?, ?, ?, ?, ?)';
+    for (const s of checked.values()) {
+      await store.run(insertGeometry, geometryRow(s));
+      for (const f of s.findings) await store.run(insertFinding, [s.SeriesInstanceUID, f.check, f.severity, f.count, f.detail]);
+    }
+  });
+  return { series: pending === 'all' ? checked.size : pending.length, ms: Date.now() - t0 };
+}
+
+/** One series as the stored tables hold it. */
+export interface StoredSeries {
+  SeriesInstanceUID: string;
+  attrs: SeriesAttributes;
+  files: number;
+  images: number;
+  volume: boolean;
+  original: boolean;
+  orientation: string | null;
+  rows: number | null;
+  columns: number | null;
+  pixelSpacing: string | null;
+  thickness: number | null;
+  spacing: { min: number; median: number | null; max: number } | null;
+  spacingNote: string | null;
+  folder: string;
+  worst: Severity | null;
+  findings: Finding[];
+}
+
+const fromChecked = (s: CheckedSeries): StoredSeries => ({
+  SeriesInstanceUID: s.SeriesInstanceUID,
+  attrs: s.attrs,
+  files: s.files,
+  images: s.images,
+  volume: s.volume,
+  original: s.original,
+  orientation: s.orientation,
+  rows: s.rows,
+  columns: s.columns,
+  pixelSpacing: s.pixelSpacing,
+  thickness: s.thickness,
+  spacing: s.spacing,
+  spacingNote: s.spacingNote,
+  folder: s.folder,
+  worst: s.worst,
+  findings: s.findings,
+});
+
+/**
+ * Every series' checks: the stored rows, and for series still pending (a run that stopped before it
+ * computed them, or an index opened read-only) checks computed now. Ordered by patient, study, series number.
+ */
+export async function allCheckedSeries(store: QueryStore): Promise<StoredSeries[]> {
+  const pending = (await store.rows('SELECT SeriesInstanceUID FROM checks_pending')).map((r) => String(r[0]));
+  const pendingSet = new Set(pending);
+  const findings = new Map<string, Finding[]>();
+  await store.each('SELECT SeriesInstanceUID, check_name, severity, count, detail FROM series_findings', [], (r) => {
+    const uid = String(r[0]);
+    if (pendingSet.has(uid)) return;
+    let list = findings.get(uid);
+    if (!list) findings.set(uid, (list = []));
+    list.push({ check: r[1] as Finding['check'], severity: r[2] as Severity, count: num(r[3]), detail: String(r[4]) });
+  });
+  const out: StoredSeries[] = [];
+  await store.each(`SELECT ${GEOMETRY_COLUMNS.join(', ')} FROM series_geometry`, [], (r) => {
+    const uid = String(r[0]);
+    if (pendingSet.has(uid)) return;
+    const list = findings.get(uid) ?? [];
+    list.sort((a, b) => FINDING_ORDER.indexOf(a.check) - FINDING_ORDER.indexOf(b.check));
+    out.push({
+      SeriesInstanceUID: uid,
+      attrs: {
+        PatientID: String(r[1] ?? ''),
+        StudyInstanceUID: String(r[2] ?? ''),
+        Modality: str(r[3]),
+        SeriesNumber: num(r[4]),
+        SeriesDescription: str(r[5]),
+        BodyPartExamined: str(r[6]),
+        Manufacturer: str(r[7]),
+        ManufacturerModelName: str(r[8]),
+        ConvolutionKernel: str(r[9]),
+      },
+      files: r[10] as number,
+      images: r[11] as number,
+      volume: r[12] === 1,
+      original: r[13] === 1,
+      orientation: str(r[14]),
+      rows: num(r[15]),
+      columns: num(r[16]),
+      pixelSpacing: str(r[17]),
+      thickness: num(r[18]),
+      spacing: r[19] === null ? null : { min: r[19] as number, median: num(r[20]), max: r[21] as number },
+      spacingNote: str(r[22]),
+      folder: String(r[23] ?? ''),
+      worst: (r[24] as Severity | null) ?? null,
+      findings: list,
+    });
+  });
+  if (pending.length) for (const s of (await checkSeriesOf(store, pending)).values()) out.push(fromChecked(s));
+  out.sort(
+    (a, b) =>
+      cmp(a.attrs.PatientID, b.attrs.PatientID) ||
+      cmp(a.attrs.StudyInstanceUID, b.attrs.StudyInstanceUID) ||
+      (a.attrs.SeriesNumber ?? Infinity) - (b.attrs.SeriesNumber ?? Infinity) ||
+      cmp(a.SeriesInstanceUID, b.SeriesInstanceUID),
+  );
+  return out;
+}
+
+const FINDING_ORDER = Object.keys(SERIES_CHECKS);
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The dataset-level checks: one UID under several parents. */
+export async function datasetFindings(store: QueryStore): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const studies = await store.rows(
+    `SELECT COUNT(*) FROM (SELECT StudyInstanceUID FROM study_key WHERE StudyInstanceUID <> '' GROUP BY StudyInstanceUID HAVING COUNT(DISTINCT patient_id) > 1) t`,
+  );
+  const s = Number(studies[0]?.[0] ?? 0);
+  if (s) out.push({ check: 'study_in_several_patients', severity: DATASET_CHECKS.study_in_several_patients.severity, count: s, detail: `${countOf(s, 'Study UID')} found under more than one PatientID` });
+  const series = await store.rows(
+    `SELECT COUNT(*) FROM (SELECT rk.SeriesInstanceUID FROM series_key rk JOIN study_key sk ON sk.id = rk.study_id
+     WHERE rk.SeriesInstanceUID <> '' GROUP BY rk.SeriesInstanceUID HAVING COUNT(DISTINCT sk.StudyInstanceUID) > 1) t`,
+  );
+  const r = Number(series[0]?.[0] ?? 0);
+  if (r) out.push({ check: 'series_in_several_studies', severity: DATASET_CHECKS.series_in_several_studies.severity, count: r, detail: `${countOf(r, 'Series UID')} found under more than one StudyInstanceUID` });
+  return out;
+}

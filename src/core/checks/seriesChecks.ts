@@ -70,6 +70,8 @@ const TILT_LIMIT_DEG = 0.5;
 const MISMATCH_FRACTION = 0.1;
 const MIN_VOLUME_IMAGES = 3;
 
+/** Measured millimetres to a micrometre (no float noise such as 2.499999999999999 in reports). */
+const micro = (x: number) => Math.round(x * 1e6) / 1e6;
 const mm = (x: number) => `${formatNumber(x)} mm`;
 const imageTypeValue = (t: string | null, i: number) => (t ?? '').split('\\')[i]?.trim().toUpperCase() ?? '';
 
@@ -173,7 +175,7 @@ export function checkSeries(filesIn: readonly CheckFile[]): SeriesVerdict {
     columns: size?.columns ?? null,
     pixelSpacing: spacings.length === 1 ? spacings[0].value.map((x) => formatNumber(x, 6).replace(/,/g, '')).join('\\') : null,
     thickness,
-    spacing: spacing ? { min: spacing.min, median: spacing.median, max: spacing.max } : null,
+    spacing: spacing ? { min: micro(spacing.min), median: spacing.median === null ? null : micro(spacing.median), max: micro(spacing.max) } : null,
     spacingNote,
     original,
     folder: commonFolder(files.map((f) => f.dir)),

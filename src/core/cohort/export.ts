@@ -77,7 +77,8 @@ async function manifest(store: QueryStore, rows: readonly CohortSeriesRow[], fil
     count,
     series: rows.map((r) => ({
       ...r,
-      // Relative to `root`, in slice order along the normal (by InstanceNumber where there is no geometry).
+      // Relative to `root`, one per SOP instance (a copy is left out), in slice order along the normal
+      // (by InstanceNumber where there is no geometry).
       paths: (checked.get(r.SeriesInstanceUID)?.order ?? []).map((id) => paths.get(id)).filter((p): p is string => p !== undefined),
     })),
   };

@@ -98,6 +98,20 @@ CREATE TABLE series_attrs (
   series_id INTEGER NOT NULL REFERENCES series_key(id),
 ${attrDefs('series')}
 );
+-- What the dataset checks read of every image, kept as numbers and ids so that checking 244,000
+-- images reads no text: ImagePositionPatient parsed (pos_x/y/z, NULL when absent or not 3 numbers)
+-- and the values that are usually the same across a series as one row per distinct set.
+CREATE TABLE image_attrs (
+  id INTEGER PRIMARY KEY,
+  ImageOrientationPatient TEXT,
+  PixelSpacing TEXT,
+  Rows INTEGER,
+  Columns INTEGER,
+  SliceThickness REAL,
+  NumberOfFrames INTEGER,
+  ImageType TEXT,
+  ConvolutionKernel TEXT
+);
 CREATE TABLE instance (
   file_id INTEGER PRIMARY KEY REFERENCES files(id),
   series_id INTEGER NOT NULL REFERENCES series_key(id),
@@ -113,20 +127,6 @@ ${colDefs('instance')},
   pos_x REAL,
   pos_y REAL,
   pos_z REAL
-);
--- What the dataset checks read of every image, kept as numbers and ids so that checking 244,000
--- images reads no text: ImagePositionPatient parsed (pos_x/y/z, NULL when absent or not 3 numbers)
--- and the values that are usually the same across a series as one row per distinct set.
-CREATE TABLE image_attrs (
-  id INTEGER PRIMARY KEY,
-  ImageOrientationPatient TEXT,
-  PixelSpacing TEXT,
-  Rows INTEGER,
-  Columns INTEGER,
-  SliceThickness REAL,
-  NumberOfFrames INTEGER,
-  ImageType TEXT,
-  ConvolutionKernel TEXT
 );
 -- Covering for the statistics (per series, per thickness) and the tree's instances of a series.
 CREATE INDEX instance_series ON instance(series_id, SliceThickness);

@@ -5,6 +5,8 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as arrow from 'apache-arrow';
+import * as pw from 'parquet-wasm/node';
 import { WrittenCase, writeGeometryFixtures } from '../fixtures/geometrySeries';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
 
@@ -134,6 +136,40 @@ describe('dicom-index cohort: choose series and export them', function () {
     const reverse = m.series.find((s: { folder: string }) => s.folder.startsWith('reverse-file-names'));
     assert.ok(reverse, 'the reverse-named series is a volume');
     assert.notDeepEqual(reverse.paths, [...reverse.paths].sort(), 'slice order is not name order there');
+  });
+
+  it('writes typed Parquet that another reader (arrow-rs, through parquet-wasm) reads back as the CSV says', () => {
+    const csvFile = path.join(root, 'p.csv');
+    const pqFile = path.join(root, 'p.parquet');
+    assert.equal(cli(['cohort', data, '--min-images', '3', '--out', csvFile]).code, 0);
+    const r = cli(['cohort', data, '--min-images', '3', '--out', pqFile]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Wrote PARQUET to /);
+    const table = arrow.tableFromIPC(pw.readParquet(fs.readFileSync(pqFile)).intoIPCStream());
+    const rows = parseCsv(fs.readFileSync(csvFile, 'utf8'));
+    const header = rows[0];
+    assert.equal(table.numRows, rows.length - 1);
+    const type = (name: string) => String(table.schema.fields.find((f) => f.name === name)?.type);
+    assert.equal(type('SeriesInstanceUID'), 'Utf8');
+    assert.equal(type('images'), 'Int64');
+    assert.equal(type('step'), 'Float64');
+    assert.equal(type('volume'), 'Bool');
+    assert.match(type('findings'), /^List<Utf8>$/);
+    for (let i = 0; i < table.numRows; i++) {
+      const row = table.get(i)!.toJSON() as Record<string, unknown>;
+      const csv = Object.fromEntries(header.map((h, k) => [h, rows[i + 1][k]]));
+      assert.equal(row.SeriesInstanceUID, csv.SeriesInstanceUID);
+      assert.equal(Number(row.images), Number(csv.images));
+      assert.equal(row.step === null ? '' : String(row.step), csv.step);
+      assert.equal(row.volume, csv.volume === '1');
+      const names = [...((row.findings as arrow.Vector | null)?.toArray() ?? [])];
+      assert.deepEqual(names, csv.findings ? csv.findings.split('; ').map((f) => f.replace(/ \(\d+\)$/, '')) : []);
+    }
+    // No series: nothing to write as Parquet, and nothing written.
+    const empty = cli(['cohort', data, '--min-images', '100000', '--out', path.join(root, 'empty.parquet')]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.err, /holds no series/);
+    assert.ok(!fs.existsSync(path.join(root, 'empty.parquet')));
   });
 
   it('refuses bad filters and unsafe targets with exit 2 and writes nothing', () => {

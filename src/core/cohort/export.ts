@@ -15,7 +15,7 @@ import { checkExportTarget, ExportRefusedError } from '../export/target';
 import { checkSeriesOf } from '../queries/checks';
 import { sqliteStore } from '../store/sqliteStore';
 import type { QueryStore } from '../store/queryStore';
-import { COHORT_COLUMNS, cohortSeries, CohortSeriesRow, countCohort } from './query';
+import { COHORT_COLUMNS, CohortFilterError, cohortSeries, CohortSeriesRow, countCohort } from './query';
 
 export interface CohortExportResult {
   format: CohortFormat;
@@ -38,6 +38,7 @@ export async function exportCohort(idx: IndexDatabase, filter: CohortFilter, fil
   const rows = await cohortSeries(store, filter);
   const count = await countCohort(store, filter);
   if (format === 'parquet') {
+    if (!rows.length) throw new CohortFilterError('the cohort holds no series, and a Parquet file needs at least one row: nothing was written');
     const { writeCohortParquet } = await import('./parquet');
     return { format, file, count, bytes: await writeCohortParquet(file, rows) };
   }

@@ -19,6 +19,10 @@ export const PATIENT_ATTRS = attrs('patient').map((d) => d.keyword);
 export const STUDY_ATTRS = attrs('study').map((d) => d.keyword);
 export const SERIES_ATTRS = attrs('series').map((d) => d.keyword);
 const attrDefs = (level: keyof typeof KEYS) => attrs(level).map((d) => `  ${d.keyword} ${sqlType(d)}`).join(',\n');
+/** The image attributes the checks read, in image_attrs' column order (one row per distinct set). */
+export const IMAGE_ATTRS = ['ImageOrientationPatient', 'PixelSpacing', 'Rows', 'Columns', 'SliceThickness', 'NumberOfFrames', 'ImageType', 'ConvolutionKernel'] as const;
+/** The instance row's columns after its keyword columns, in order (both writers fill them). */
+export const INSTANCE_EXTRA_COLUMNS = ['SliceThicknessInvalid', 'PixelDataType', 'PixelMean', 'PixelSummary', 'image_attrs_id', 'pos_x', 'pos_y', 'pos_z'] as const;
 /** Where the flat views take each keyword column from, in FIELDS order. */
 const VIEW_SOURCE: Record<FieldDef['level'], string> = { patient: 'pa', study: 'sa', series: 'ra', instance: 'i' };
 const viewColumn = (d: FieldDef) =>

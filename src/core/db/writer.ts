@@ -5,7 +5,7 @@ import type { FieldValues } from '../dicom/fields';
 import type { FileRecord, KnownFile } from '../records';
 import { parseDecimals } from '../dicom/values';
 import { IndexDatabase } from './database';
-import { INSTANCE_COLUMNS, PATIENT_ATTRS, REL_PATH_SQL, SERIES_ATTRS, STUDY_ATTRS } from './schema';
+import { IMAGE_ATTRS, INSTANCE_COLUMNS, PATIENT_ATTRS, REL_PATH_SQL, SERIES_ATTRS, STUDY_ATTRS } from './schema';
 
 const key = (v: SqlValue | undefined) => (v == null ? '' : String(v));
 /** A cache key for one set of attribute values under a parent: NULL and '' differ, numbers keep their type. */
@@ -37,8 +37,6 @@ interface Statements {
   insertImageAttrs: Statement;
 }
 
-/** The image attributes the checks read, in image_attrs' column order. */
-const IMAGE_ATTRS = ['ImageOrientationPatient', 'PixelSpacing', 'Rows', 'Columns', 'SliceThickness', 'NumberOfFrames', 'ImageType', 'ConvolutionKernel'] as const;
 
 export class IndexWriter {
   private stmts: Statements | null = null;

@@ -270,20 +270,23 @@ export interface RefreshResult {
  */
 export async function refreshChecks(store: QueryStore, opts: { all?: boolean } = {}): Promise<RefreshResult> {
   const t0 = Date.now();
-  const pending = opts.all ? 'all' : (await store.rows('SELECT SeriesInstanceUID FROM checks_pending')).map((r) => String(r[0]));
+  const marks = (await store.rows('SELECT SeriesInstanceUID, generation FROM checks_pending')).map((r) => [String(r[0]), Number(r[1])] as const);
+  const pending = opts.all ? 'all' : marks.map(([uid]) => uid);
   if (pending !== 'all' && !pending.length) return { series: 0, ms: Date.now() - t0 };
   const checked = await checkSeriesOf(store, pending);
   await store.transaction(async () => {
+    // One refresh at a time (several writers of one PostgreSQL index): the last to commit wins.
+    await store.lock('checks');
+    // A mark cleared only if no writer renewed it meanwhile (then this view of its series may be old).
+    for (const [uid, generation] of marks) await store.run('DELETE FROM checks_pending WHERE SeriesInstanceUID = ? AND generation = ?', [uid, generation]);
     if (pending === 'all') {
       await store.run('DELETE FROM series_findings');
       await store.run('DELETE FROM series_geometry');
-      await store.run('DELETE FROM checks_pending');
     } else {
       for (const part of batches(pending)) {
         const ph = placeholders(part.length);
         await store.run(`DELETE FROM series_findings WHERE SeriesInstanceUID IN (${ph})`, part);
         await store.run(`DELETE FROM series_geometry WHERE SeriesInstanceUID IN (${ph})`, part);
-        await store.run(`DELETE FROM checks_pending WHERE SeriesInstanceUID IN (${ph})`, part);
       }
     }
     const insertGeometry = `INSERT INTO series_geometry(${GEOMETRY_COLUMNS.join(', ')}) VALUES (${placeholders(GEOMETRY_COLUMNS.length)})`;

@@ -44,7 +44,7 @@ export interface SchemaState {
 export async function ensurePgSchema(store: PostgresStore): Promise<SchemaState> {
   const schema = store.target.schema;
   return store.transaction(async () => {
-    await store.run('SELECT pg_advisory_xact_lock(hashtext(?))', [`dicom-workspace-index:${schema}`]);
+    await store.lock('schema');
     const tables = (await store.rows('SELECT table_name FROM information_schema.tables WHERE table_schema = ?', [schema])).map((r) => String(r[0]));
     if (tables.length === 0) {
       await create(store);
@@ -61,6 +61,17 @@ export async function ensurePgSchema(store: PostgresStore): Promise<SchemaState>
     await create(store);
     return { state: 'rebuilt', warning: `The index in schema '${schema}' had schema version ${version ?? 'none'}, this version needs ${SCHEMA_VERSION}; rebuilt it from scratch.` };
   });
+}
+
+/** For readers: the dataset's schema must hold an index of ours of this version (nothing is created or changed). */
+export async function assertPgIndex(store: PostgresStore): Promise<void> {
+  const schema = store.target.schema;
+  const tables = (await store.rows('SELECT table_name FROM information_schema.tables WHERE table_schema = ?', [schema])).map((r) => String(r[0]));
+  if (!tables.length) throw new PgSchemaRefusedError(`${store.target.display} has no index in schema '${schema}' (run 'dicom-index index <folder> --db ${store.target.display}' first)`);
+  const meta = tables.includes('meta') ? new Map((await store.rows('SELECT key, value FROM meta')).map((r) => [String(r[0]), String(r[1])])) : new Map<string, string>();
+  if (meta.get('application') !== PG_APPLICATION) throw new PgSchemaRefusedError(`the schema '${schema}' of ${store.target.display} holds tables of another program, not an index`);
+  if (meta.get('schema_version') !== String(SCHEMA_VERSION))
+    throw new PgSchemaRefusedError(`the index in schema '${schema}' has schema version ${meta.get('schema_version') ?? 'none'}, this version needs ${SCHEMA_VERSION} (run 'dicom-index index' to rebuild it)`);
 }
 
 async function create(store: PostgresStore): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import type { FieldValues } from '../dicom/fields';
 import { parseDecimals } from '../dicom/values';
-import { IMAGE_ATTRS, INSTANCE_COLUMNS, PATIENT_ATTRS, REL_PATH_SQL, SERIES_ATTRS, STUDY_ATTRS } from '../db/schema';
+import { IMAGE_ATTRS, INSTANCE_COLUMNS, MARK_PENDING_SQL, PATIENT_ATTRS, REL_PATH_SQL, SERIES_ATTRS, STUDY_ATTRS } from '../db/schema';
 import type { FileRecord, KnownFile } from '../records';
 import type { FileStatus } from '../dicom/header/types';
 import type { PostgresStore } from './postgresStore';
@@ -140,7 +140,7 @@ async function writeOnce(store: PostgresStore, recs: readonly FileRecord[]): Pro
 }
 
 async function markPending(store: PostgresStore, uids: readonly string[]): Promise<void> {
-  if (uids.length) await upsertMany(store, 'INSERT INTO checks_pending(SeriesInstanceUID)', 'ON CONFLICT DO NOTHING', uids.map((u) => [u]));
+  for (const uid of [...uids].sort()) await store.run(MARK_PENDING_SQL, [uid]);
 }
 
 /** Deletes the instance rows (and frames) of these files, marking their series pending. */

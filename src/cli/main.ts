@@ -5,6 +5,7 @@
  *   dicom-index export <db> --csv FILE | --xlsx FILE
  *   dicom-index tags <file> [--json]
  *   dicom-index check <db> [--json] [--fail-on error|warning|info]
+ *   dicom-index cohort <db> [filters...] [--out FILE.csv|.json|.parquet]
  * Never prints patient data, except the tags of a file the user asked to see.
  */
 import * as fs from 'node:fs';
@@ -13,6 +14,7 @@ import { indexFolder, defaultDbPath, IndexProgress } from '../core/indexer';
 import { DatabaseRefusedError } from '../core/db/database';
 import { onePositional, openExisting, parse, UsageError } from './args';
 import { cmdCheck } from './check';
+import { cmdCohort } from './cohort';
 import { ExportRefusedError } from '../core/export/target';
 import { progressText } from '../core/progressText';
 import { version as VERSION } from '../../package.json';
@@ -33,6 +35,11 @@ Usage:
   dicom-index export <db | folder> --xlsx FILE
   dicom-index tags <file> [--json]
   dicom-index check <db | folder> [--json] [--fail-on error|warning|info]
+  dicom-index cohort <db | folder> [--modality M]... [--min-thickness MM] [--max-thickness MM]
+                     [--min-step MM] [--max-step MM] [--min-images N] [--max-images N]
+                     [--volumes-only] [--original-only] [--exclude-severity error|warning|info]
+                     [--manufacturer S] [--kernel S] [--body-part S] [--where SQL]
+                     [--out FILE.csv | FILE.json | FILE.parquet] [--json]
 
 index    Index (incrementally) the .dcm files under <folder>, and extension-less files that
          carry the DICM marker (unless --no-sniff). Default database: <folder>/.dicom/index.sqlite.
@@ -47,6 +54,11 @@ tags     Every element of one file's header.
 check    Is each series a complete, regularly spaced volume? The dataset checks of every series
          (missing or duplicate slices, irregular spacing, mixed orientation/size/spacing, ...),
          from the index alone. --fail-on SEVERITY: exit 1 when a finding of it or worse exists.
+cohort   Choose a training set: the series that match every filter given (thickness and step
+         in mm; --where is an SQL condition over the columns of series_geometry). Prints the
+         patients, studies, series and slices it holds; --out writes it: .csv (a row per series),
+         .json (a manifest with each series' files in slice order), .parquet (typed rows).
+         LUNA16's rule: --modality CT --max-thickness 2.5 --volumes-only
 
 Exit status: 0 when the run completed (unreadable files are counted, not fatal); 1 on a failure
 while running (tags: the file is not DICOM; check --fail-on: such a finding exists); 2 on a bad argument (a missing file or folder, a
@@ -74,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdTags(rest);
       case 'check':
         return await cmdCheck(rest);
+      case 'cohort':
+        return await cmdCohort(rest);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

@@ -10,7 +10,7 @@ import { CohortFilterError, cohortSeries, countCohort } from '../../src/core/coh
 import { IndexDatabase } from '../../src/core/db/database';
 import { SCHEMA_VERSION } from '../../src/core/db/schema';
 import { indexFolder } from '../../src/core/indexer';
-import { refreshChecks } from '../../src/core/queries/checks';
+import { checksOfSeries, checksOverview, refreshChecks, seriesWithCheck } from '../../src/core/queries/checks';
 import { ensurePgSchema, PgSchemaRefusedError } from '../../src/core/store/postgresSchema';
 import { PostgresStore, PostgresStoreError, toPgPlaceholders } from '../../src/core/store/postgresStore';
 import { parsePgUrl, redact } from '../../src/core/store/postgresUrl';
@@ -110,6 +110,13 @@ describe('PostgreSQL store on a real server', function () {
         assert.deepEqual(await cohortSeries(pg, f), await cohortSeries(lite, f), JSON.stringify(f));
       }
       await assert.rejects(countCohort(pg, { where: 'no_such_column > 1' }), CohortFilterError);
+      // The tree's queries (the Checks node, a check's series, a study's series).
+      const overview = await checksOverview(lite);
+      assert.ok(overview.checks.length > 0, 'the fixtures fire checks');
+      assert.deepEqual(await checksOverview(pg), overview);
+      for (const t of overview.checks) assert.deepEqual(await seriesWithCheck(pg, t.check), await seriesWithCheck(lite, t.check), t.check);
+      const uids = expected.series.map((x) => x.SeriesInstanceUID);
+      assert.deepEqual(await checksOfSeries(pg, uids), await checksOfSeries(lite, uids));
     } finally {
       await pg.close();
     }

@@ -6,6 +6,7 @@
 import { DATASET_CHECKS, Finding, SERIES_CHECKS, SeriesCheckName, Severity, SEVERITY_RANK } from '../../shared/checks';
 import { countOf } from '../../shared/format';
 import { CheckFile, checkSeries, SeriesVerdict } from '../checks/seriesChecks';
+import type { FrameValues } from '../dicom/extract';
 import { parseDecimals } from '../dicom/values';
 import { placeholders, QueryStore, SqlParam } from '../store/queryStore';
 
@@ -60,11 +61,12 @@ async function eachIn(store: QueryStore, sql: (where: (col: string) => string) =
 }
 
 /**
- * The files of the given series (every series for 'all'), grouped by Series UID, with their frames.
- * Reads numbers and ids only (positions as pos_x/y/z, the rest through image_attrs): no text per file,
- * except the SOP Instance UIDs of series that hold copies of one instance.
+ * Calls `onSeries` with the files of each of the given series (every series for 'all'), frames and all,
+ * one series at a time (rows come in series order, so a series' files are dropped once it is checked:
+ * memory holds one series, not 244,000 files). Reads numbers and ids only (positions as pos_x/y/z,
+ * the rest through image_attrs), except the SOP Instance UIDs of series that can hold copies.
  */
-async function gather(store: QueryStore, uids: readonly string[] | 'all'): Promise<Map<string, Gathered>> {
+async function gather(store: QueryStore, uids: readonly string[] | 'all', onSeries: (uid: string, g: Gathered) => void): Promise<void> {
   const uidOf = new Map<number, string>();
   const rowsOf = new Map<string, number[]>();
   await store.each("SELECT id, SeriesInstanceUID FROM series_key WHERE SeriesInstanceUID <> ''", [], (r) => {
@@ -91,23 +93,62 @@ async function gather(store: QueryStore, uids: readonly string[] | 'all'): Promi
       kernel: str(r[8]),
     }),
   );
-  const out = new Map<string, Gathered>();
-  const byFile = new Map<number, CheckFile>();
+  // SOP Instance UIDs only where they can repeat: a series row with copies, or a UID under several studies.
+  const withCopies: number[] = [];
   await eachIn(
     store,
-    (where) => `SELECT i.series_id, i.file_id, f.dir_id, i.InstanceNumber, i.pos_x, i.pos_y, i.pos_z, i.image_attrs_id FROM instance i JOIN files f ON f.id = i.file_id ${where('i.series_id')}`,
+    (where) => `SELECT series_id FROM instance ${where('series_id')} GROUP BY series_id HAVING COUNT(SOPInstanceUID) > COUNT(DISTINCT SOPInstanceUID)`,
+    ids,
+    (r) => withCopies.push(r[0] as number),
+  );
+  for (const [uid, rows] of rowsOf) if (rows.length > 1 && (!wanted || wanted.has(uid))) withCopies.push(...rows);
+  const sops = new Map<number, string | null>();
+  if (withCopies.length) await eachIn(store, (where) => `SELECT file_id, SOPInstanceUID FROM instance ${where('series_id')}`, [...new Set(withCopies)], (r) => sops.set(r[0] as number, str(r[1])));
+  // Per-frame geometry (enhanced multi-frame objects): few rows, read whole.
+  const framesOf = new Map<number, FrameValues[]>();
+  await store.each('SELECT file_id, frame_no, ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness FROM frame ORDER BY file_id, frame_no', [], (r) => {
+    const id = r[0] as number;
+    let list = framesOf.get(id);
+    if (!list) framesOf.set(id, (list = []));
+    list.push({ position: str(r[2]), orientation: str(r[3]), pixelSpacing: str(r[4]), thickness: num(r[5]) });
+  });
+
+  // A UID under several series rows is handed on when all its rows are read; any other when its row ends.
+  const several = new Map<string, Gathered>();
+  let currentRow = -1;
+  let current: Gathered | null = null;
+  const flush = () => {
+    if (!current) return;
+    const uid = uidOf.get(currentRow)!;
+    if ((rowsOf.get(uid)?.length ?? 0) > 1) {
+      const g = several.get(uid);
+      if (g) {
+        g.files.push(...current.files);
+        for (const [k, n] of current.kernels) g.kernels.set(k, (g.kernels.get(k) ?? 0) + n);
+      } else several.set(uid, current);
+    } else onSeries(uid, current);
+    current = null;
+  };
+  await eachIn(
+    store,
+    (where) => `SELECT i.series_id, i.file_id, f.dir_id, i.InstanceNumber, i.pos_x, i.pos_y, i.pos_z, i.image_attrs_id FROM instance i JOIN files f ON f.id = i.file_id ${where('i.series_id')} ORDER BY i.series_id`,
     ids,
     (r) => {
-      const uid = uidOf.get(r[0] as number);
+      const row = r[0] as number;
+      if (row !== currentRow) {
+        flush();
+        currentRow = row;
+      }
+      const uid = uidOf.get(row);
       if (uid === undefined || (wanted && !wanted.has(uid))) return;
-      let g = out.get(uid);
-      if (!g) out.set(uid, (g = { files: [], kernels: new Map() }));
+      current ??= { files: [], kernels: new Map() };
       const a = attrs.get(r[7] as number) ?? NO_ATTRS;
       const x = r[4];
-      const file: CheckFile = {
-        fileId: r[1] as number,
+      const fileId = r[1] as number;
+      current.files.push({
+        fileId,
         dir: dirs.get(r[2] as number) ?? '',
-        sop: null,
+        sop: sops.get(fileId) ?? null,
         instanceNumber: num(r[3]),
         imageType: a.imageType,
         position: typeof x === 'number' ? [x, r[5] as number, r[6] as number] : null,
@@ -117,35 +158,13 @@ async function gather(store: QueryStore, uids: readonly string[] | 'all'): Promi
         columns: a.columns,
         thickness: a.thickness,
         numberOfFrames: a.numberOfFrames,
-        frames: null,
-      };
-      g.files.push(file);
-      byFile.set(file.fileId, file);
-      if (a.kernel) g.kernels.set(a.kernel, (g.kernels.get(a.kernel) ?? 0) + 1);
+        frames: framesOf.get(fileId) ?? null,
+      });
+      if (a.kernel) current.kernels.set(a.kernel, (current.kernels.get(a.kernel) ?? 0) + 1);
     },
   );
-  // SOP Instance UIDs only where they can repeat: a series row with copies, or a UID under several studies.
-  const withCopies: number[] = [];
-  await eachIn(
-    store,
-    (where) => `SELECT series_id FROM instance ${where('series_id')} GROUP BY series_id HAVING COUNT(SOPInstanceUID) > COUNT(DISTINCT SOPInstanceUID)`,
-    ids,
-    (r) => withCopies.push(r[0] as number),
-  );
-  for (const [uid, rows] of rowsOf) if (rows.length > 1 && out.has(uid)) withCopies.push(...rows);
-  if (withCopies.length) {
-    await eachIn(store, (where) => `SELECT file_id, SOPInstanceUID FROM instance ${where('series_id')}`, [...new Set(withCopies)], (r) => {
-      const f = byFile.get(r[0] as number);
-      if (f) f.sop = str(r[1]);
-    });
-  }
-  // Per-frame geometry (enhanced multi-frame objects): few rows, read whole and matched by file.
-  await store.each('SELECT file_id, frame_no, ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness FROM frame ORDER BY file_id, frame_no', [], (r) => {
-    const f = byFile.get(r[0] as number);
-    if (!f) return;
-    (f.frames ??= []).push({ position: str(r[2]), orientation: str(r[3]), pixelSpacing: str(r[4]), thickness: num(r[5]) });
-  });
-  return out;
+  flush();
+  for (const [uid, g] of several) onSeries(uid, g);
 }
 
 function* batches<T>(items: readonly T[]): Generator<T[]> {
@@ -153,7 +172,7 @@ function* batches<T>(items: readonly T[]): Generator<T[]> {
 }
 
 /** First-seen attributes of each Series UID (of its lowest series row). */
-async function attributes(store: QueryStore, uids: ReadonlySet<string>): Promise<Map<string, Omit<SeriesAttributes, 'ConvolutionKernel'>>> {
+async function attributes(store: QueryStore, uids: ReadonlySet<string> | null): Promise<Map<string, Omit<SeriesAttributes, 'ConvolutionKernel'>>> {
   const out = new Map<string, Omit<SeriesAttributes, 'ConvolutionKernel'>>();
   await store.each(
     `SELECT rk.SeriesInstanceUID, pk.PatientID, sk.StudyInstanceUID, s.Modality, s.SeriesNumber, s.SeriesDescription, s.BodyPartExamined, s.Manufacturer, s.ManufacturerModelName
@@ -162,7 +181,7 @@ async function attributes(store: QueryStore, uids: ReadonlySet<string>): Promise
     [],
     (r) => {
       const uid = String(r[0]);
-      if (!uids.has(uid) || out.has(uid)) return;
+      if ((uids && !uids.has(uid)) || out.has(uid)) return;
       out.set(uid, {
         PatientID: String(r[1] ?? ''),
         StudyInstanceUID: String(r[2] ?? ''),
@@ -180,10 +199,9 @@ async function attributes(store: QueryStore, uids: ReadonlySet<string>): Promise
 
 /** Checks the given series (every series for 'all') from the index, without storing anything. */
 export async function checkSeriesOf(store: QueryStore, uids: readonly string[] | 'all'): Promise<Map<string, CheckedSeries>> {
-  const gathered = await gather(store, uids);
-  const attrs = await attributes(store, new Set(gathered.keys()));
+  const attrs = await attributes(store, uids === 'all' ? null : new Set(uids));
   const out = new Map<string, CheckedSeries>();
-  for (const [uid, g] of gathered) {
+  await gather(store, uids, (uid, g) => {
     const a = attrs.get(uid);
     let kernel: string | null = null;
     let most = 0;
@@ -193,7 +211,7 @@ export async function checkSeriesOf(store: QueryStore, uids: readonly string[] |
       ...checkSeries(g.files),
       attrs: { PatientID: a?.PatientID ?? '', StudyInstanceUID: a?.StudyInstanceUID ?? '', Modality: null, SeriesNumber: null, SeriesDescription: null, BodyPartExamined: null, Manufacturer: null, ManufacturerModelName: null, ...a, ConvolutionKernel: kernel },
     });
-  }
+  });
   return out;
 }
 

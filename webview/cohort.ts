@@ -229,13 +229,22 @@ export class CohortSection {
   }
 
   private reset(): void {
-    this.form = { ...EMPTY_FORM, modality: [] };
-    for (const [k, el] of this.inputs) {
-      if (el instanceof HTMLInputElement && el.type === 'checkbox') el.checked = false;
-      else el.value = String(this.form[k]);
-    }
-    for (const cb of this.modalityBox.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')) cb.checked = false;
+    this.setForm(EMPTY_FORM);
     this.opts.onChange(this.form);
+  }
+
+  /** Shows `form` (a saved one: read field by field) and counts it. */
+  setForm(form: unknown): void {
+    this.form = normaliseForm(form);
+    for (const [k, el] of this.inputs) {
+      const v = this.form[k];
+      if (el instanceof HTMLInputElement && el.type === 'checkbox') el.checked = v === true;
+      else el.value = String(v);
+    }
+    const details = this.element.querySelector<HTMLDetailsElement>('details.advanced');
+    if (details && this.form.where) details.open = true;
+    this.setModalities(this.modalities);
+    for (const cb of this.modalityBox.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')) cb.checked = this.form.modality.includes(cb.value);
     this.recount();
   }
 

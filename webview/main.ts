@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION,
   type ChartId,
   type ChecksSummary,
+  type PanelView,
   type PersistedState,
   type SeriesFacet,
   type StatsData,
@@ -33,9 +34,31 @@ function post(m: Outgoing): void {
   vscode.postMessage({ ...m, v: PROTOCOL_VERSION });
 }
 
+const VIEW_KEYS = ['sort', 'filter', 'facet', 'cohort'];
+let viewTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Keeps `patch` in the webview state; a change of the view also goes to the host (its copy, debounced). */
 function save(patch: Partial<PersistedState>): void {
-  persisted = { ...persisted, ...patch, v: PROTOCOL_VERSION };
+  const viewChanged = Object.keys(patch).some((k) => VIEW_KEYS.includes(k));
+  persisted = { ...persisted, ...patch, v: PROTOCOL_VERSION, ...(viewChanged ? { savedAt: Date.now() } : {}) };
   vscode.setState(persisted);
+  if (!viewChanged) return;
+  clearTimeout(viewTimer);
+  viewTimer = setTimeout(() => post({ type: 'saveView', view: currentView() }), 300);
+}
+
+function currentView(): PanelView {
+  const { savedAt, sort, filter, facet, cohort } = persisted;
+  return { savedAt: savedAt ?? Date.now(), sort, filter, facet, cohort };
+}
+
+/** The host's copy of the view, when newer than this webview's own (a reload outran VS Code's save of it). */
+function applyView(view: PanelView): void {
+  if (view.savedAt <= (persisted.savedAt ?? 0)) return;
+  persisted = { ...persisted, sort: view.sort, filter: view.filter, facet: view.facet, cohort: view.cohort, savedAt: view.savedAt, v: PROTOCOL_VERSION };
+  vscode.setState(persisted);
+  table.restoreView(view);
+  cohort.setForm(view.cohort);
 }
 
 let state: SummaryState | undefined;
@@ -381,6 +404,9 @@ window.addEventListener('message', (event: MessageEvent) => {
       break;
     case 'cohortCount':
       cohort.answer(m.seq, m.count, m.error);
+      break;
+    case 'view':
+      applyView(m.view);
       break;
   }
 });

@@ -226,6 +226,15 @@ export class SeriesTable {
     this.opts.onFacetChange(this.facet);
   }
 
+  /** Takes a view saved elsewhere (the host's copy after a reload): sort, text filter and chip. */
+  restoreView(view: { sort?: { column: SeriesColumn; descending: boolean }; filter?: string; facet?: SeriesFacet }): void {
+    if (view.sort && COLUMNS.some((c) => c.key === view.sort!.column)) this.sort = view.sort;
+    this.filterInput.value = view.filter ?? '';
+    this.facet = view.facet;
+    this.update(false);
+    this.opts.onFacetChange(this.facet);
+  }
+
   get currentFacet(): SeriesFacet | undefined {
     return this.facet;
   }

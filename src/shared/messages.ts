@@ -6,7 +6,8 @@
  * sends a new `state` whenever the index changes. The webview asks for actions (`export`,
  * `savePng`, `copySummary`, `reveal…`, `exportCohort`); the host answers long actions with `busy` and
  * `notice`. The Cohort form asks `cohortCount` as the user edits it; the host answers `cohortCount`
- * with the same `seq` (the webview keeps only the answer to its latest question).
+ * with the same `seq` (the webview keeps only the answer to its latest question). The webview sends
+ * its view (`saveView`) as it changes; the host sends its copy back (`view`) after a reload.
  * Every message carries `v`: a side that receives another version ignores it (the host then
  * reloads the webview's HTML, which happens after an extension update with a restored panel).
  */
@@ -29,6 +30,22 @@ export interface PersistedState {
   /** The chart bar or the check the table is filtered to (the filter chip). */
   facet?: SeriesFacet;
   /** The Cohort section's form as the user left it (also fields that do not parse yet, as typed). */
+  cohort?: CohortForm;
+  /** When the view (sort, filter, facet, cohort) last changed (the webview's Date.now()). */
+  savedAt?: number;
+}
+
+/**
+ * The panel's view: what the user chose (table sort and filter, the chip, the Cohort form). The
+ * webview keeps it in its state, and sends it to the host, which keeps a copy in the workspace
+ * state: VS Code saves a webview's state on a timer and at shutdown, which a reload can outrun.
+ * After a reload the newer copy (`savedAt`) wins.
+ */
+export interface PanelView {
+  savedAt: number;
+  sort?: { column: SeriesColumn; descending: boolean };
+  filter?: string;
+  facet?: SeriesFacet;
   cohort?: CohortForm;
 }
 
@@ -210,7 +227,9 @@ export type WebviewMessage =
   /** Count the cohort (answered by `cohortCount` with the same `seq`). */
   | { v: number; type: 'cohortCount'; seq: number; filter: CohortFilter }
   /** Save dialog, then the cohort's export in that format. */
-  | { v: number; type: 'exportCohort'; format: CohortFormat; filter: CohortFilter };
+  | { v: number; type: 'exportCohort'; format: CohortFormat; filter: CohortFilter }
+  /** The view changed (debounced): the host keeps a copy. */
+  | { v: number; type: 'saveView'; view: PanelView };
 
 // ---- host → webview -----------------------------------------------------------------------------
 export type HostMessage =
@@ -220,7 +239,9 @@ export type HostMessage =
   /** A short line for the panel's status area. */
   | { v: number; type: 'notice'; text: string; kind: 'info' | 'error' }
   /** The count of the cohort asked for with `seq`, or why the filter cannot run (`error`, for the user). */
-  | { v: number; type: 'cohortCount'; seq: number; count: CohortCount | null; error?: string };
+  | { v: number; type: 'cohortCount'; seq: number; count: CohortCount | null; error?: string }
+  /** The host's copy of the view (sent before the first `state`); the webview takes it when newer than its own. */
+  | { v: number; type: 'view'; view: PanelView };
 
 const WEBVIEW_TYPES = new Set([
   'ready',
@@ -234,6 +255,7 @@ const WEBVIEW_TYPES = new Set([
   'indexWorkspace',
   'cohortCount',
   'exportCohort',
+  'saveView',
 ]);
 
 /** Longest text field of a cohort filter (the free SQL condition included). */
@@ -260,6 +282,39 @@ export function isCohortFilter(f: unknown): f is CohortFilter {
 
 const isSeq = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
+const SERIES_COLUMNS: readonly SeriesColumn[] = ['patient', 'patientId', 'studyDate', 'modality', 'description', 'images', 'thickness', 'pixelSpacing', 'size'];
+/** The largest view the host keeps (JSON characters). */
+export const MAX_VIEW_CHARS = 20_000;
+
+export function isSeriesFacet(f: unknown): f is SeriesFacet {
+  if (!f || typeof f !== 'object') return false;
+  const o = f as Record<string, unknown>;
+  switch (o.kind) {
+    case 'thickness':
+    case 'step':
+      return typeof o.value === 'number' && Number.isFinite(o.value);
+    case 'modality':
+      return typeof o.value === 'string' && o.value.length <= 64;
+    case 'check':
+      return isCheckFacetValue(o.value);
+    default:
+      return false;
+  }
+}
+
+/** A view from the webview: its fields of their types (the cohort form is read field by field when used). */
+export function isPanelView(v: unknown): v is PanelView {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  if (typeof o.savedAt !== 'number' || !Number.isFinite(o.savedAt)) return false;
+  const sort = o.sort as Record<string, unknown> | undefined;
+  if (sort !== undefined && !(sort && typeof sort === 'object' && SERIES_COLUMNS.includes(sort.column as SeriesColumn) && typeof sort.descending === 'boolean')) return false;
+  if (o.filter !== undefined && !(typeof o.filter === 'string' && o.filter.length <= MAX_COHORT_TEXT)) return false;
+  if (o.facet !== undefined && !isSeriesFacet(o.facet)) return false;
+  if (o.cohort !== undefined && !(o.cohort && typeof o.cohort === 'object' && !Array.isArray(o.cohort))) return false;
+  return JSON.stringify(v).length <= MAX_VIEW_CHARS;
+}
+
 /** Checks an incoming webview message (anything may arrive): version, type and field types. */
 export function isWebviewMessage(m: unknown): m is WebviewMessage {
   if (!m || typeof m !== 'object') return false;
@@ -278,6 +333,8 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       return isSeq(o.seq) && isCohortFilter(o.filter);
     case 'exportCohort':
       return COHORT_FORMATS.includes(o.format as CohortFormat) && isCohortFilter(o.filter);
+    case 'saveView':
+      return isPanelView(o.view);
     default:
       return true;
   }
@@ -288,6 +345,7 @@ export function isHostMessage(m: unknown): m is HostMessage {
   const o = m as Record<string, unknown>;
   if (o.v !== PROTOCOL_VERSION) return false;
   if (o.type === 'cohortCount') return isSeq(o.seq) && (o.count === null || (typeof o.count === 'object' && o.count !== null)) && (o.error === undefined || typeof o.error === 'string');
+  if (o.type === 'view') return isPanelView(o.view);
   return o.type === 'state' || o.type === 'busy' || o.type === 'notice';
 }
 

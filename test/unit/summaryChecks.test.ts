@@ -13,7 +13,7 @@ import { defaultDbPath, indexFolder } from '../../src/core/indexer';
 import { sqliteStore } from '../../src/core/store/sqliteStore';
 import { checksSummary, readSummary, stepKey } from '../../src/extension/summary/data';
 import { EMPTY_FORM, filterOf, normaliseForm } from '../../src/shared/cohortForm';
-import { COHORT_SQL_COLUMNS, isCohortFilter, isHostMessage, isWebviewMessage, MAX_COHORT_TEXT, PROTOCOL_VERSION } from '../../src/shared/messages';
+import { COHORT_SQL_COLUMNS, isCohortFilter, isHostMessage, isPanelView, isWebviewMessage, MAX_COHORT_TEXT, PROTOCOL_VERSION } from '../../src/shared/messages';
 import type { CheckReport } from '../../src/core/checks/report';
 import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
@@ -83,6 +83,30 @@ describe('summary checks: messages (protocol 3)', () => {
     assert.ok(!ok({ where: 'x'.repeat(MAX_COHORT_TEXT + 1) }));
     assert.ok(!ok({ dropTable: true }), 'an unknown field');
     assert.ok(!ok(JSON.parse('{"__proto__": {"where": "1"}}')), 'a __proto__ key is an unknown field');
+  });
+
+  it('the view the webview sends for the host to keep, and the host sends back: known shapes only', () => {
+    const view = { savedAt: 1_700_000_000_000, sort: { column: 'images', descending: true }, filter: 'lung', facet: { kind: 'check', value: 'missing_slices' }, cohort: { ...EMPTY_FORM, volumesOnly: true } };
+    assert.ok(isWebviewMessage({ v, type: 'saveView', view }));
+    assert.ok(isHostMessage({ v, type: 'view', view }));
+    assert.ok(isPanelView({ savedAt: 1 }));
+    for (const facet of [{ kind: 'thickness', value: 2.5 }, { kind: 'step', value: 0.625 }, { kind: 'modality', value: 'CT' }]) assert.ok(isPanelView({ savedAt: 1, facet }), JSON.stringify(facet));
+    const bad: unknown[] = [
+      {},
+      { savedAt: '1' },
+      { savedAt: 1, sort: { column: 'nope', descending: true } },
+      { savedAt: 1, sort: { column: 'images' } },
+      { savedAt: 1, filter: 3 },
+      { savedAt: 1, facet: { kind: 'check', value: 'no_such_check' } },
+      { savedAt: 1, facet: { kind: 'thickness', value: '2.5' } },
+      { savedAt: 1, facet: { kind: 'other', value: 1 } },
+      { savedAt: 1, cohort: [] },
+      { savedAt: 1, cohort: { where: 'x'.repeat(30_000) } },
+    ];
+    for (const b of bad) {
+      assert.ok(!isPanelView(b), JSON.stringify(b).slice(0, 80));
+      assert.ok(!isWebviewMessage({ v, type: 'saveView', view: b }));
+    }
   });
 
   it('the host answers a count with its question number, a count or an error', () => {

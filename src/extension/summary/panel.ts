@@ -10,6 +10,7 @@ import type { SummaryHost } from '../contracts';
 import {
   CHART_TITLES,
   HostMessage,
+  isPanelView,
   isWebviewMessage,
   PersistedState,
   PROTOCOL_VERSION,
@@ -31,6 +32,8 @@ export const SHOW_SUMMARY_COMMAND = 'dicom.showSummary';
 /** Not contributed (hidden from the palette): lets integration tests see what the panel was sent and act as its webview. */
 export const SUMMARY_TEST_COMMAND = '_dicom.summaryTest';
 const INDEX_COMMAND = 'dicom.indexWorkspace';
+/** The workspace-state key of the host's copy of the panel's view (see PanelView). */
+export const VIEW_STATE_KEY = 'dicom.summary.view';
 
 type Outgoing = HostMessage extends infer M ? (M extends { v: number } ? Omit<M, 'v'> : never) : never;
 
@@ -217,10 +220,16 @@ export class SummaryPanel implements vscode.Disposable {
     }
     const m: WebviewMessage = raw;
     switch (m.type) {
-      case 'ready':
+      case 'ready': {
+        const view = this.context.workspaceState.get<unknown>(VIEW_STATE_KEY);
+        if (isPanelView(view)) this.post({ type: 'view', view });
         if (this.lastState) this.post({ type: 'state', state: this.lastState });
         await this.refresh();
         return this.lastState;
+      }
+      case 'saveView':
+        await this.context.workspaceState.update(VIEW_STATE_KEY, m.view);
+        return undefined;
       case 'refresh':
         await this.refresh();
         return this.lastState;

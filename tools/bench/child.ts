@@ -4,6 +4,8 @@
  *   node child.js reindex <root> <db>               index again (nothing changed)
  *   node child.js floor <root> <bytes> [conc]       read the first <bytes> of every .dcm file, nothing else
  *   node child.js queries <db>                      open the index, the tree's first level, the statistics
+ *   node child.js checks <db>                       every series' checks computed again, the report, cohort count and exports
+ *   node child.js touch-one <root> <db>             re-index after one file's mtime changed: the checks of its series only
  * Prints one JSON line: { ms, files, maxRssMb, ... }.
  */
 import * as fs from 'node:fs';
@@ -14,6 +16,12 @@ import { IndexDatabase } from '../../src/core/db/database';
 import { computeStats } from '../../src/core/stats';
 import { patients as listPatients, studies as listStudies, series as listSeries } from '../../src/core/queries/tree';
 import { tuneProcessForIndexing } from '../../src/core/runtime';
+import { refreshChecks } from '../../src/core/queries/checks';
+import { checkReport } from '../../src/core/checks/report';
+import { countCohort } from '../../src/core/cohort/query';
+import { exportCohort } from '../../src/core/cohort/export';
+import { sqliteStore } from '../../src/core/store/sqliteStore';
+import { REL_PATH_SQL } from '../../src/core/db/schema';
 
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -67,6 +75,58 @@ async function main() {
       instances: stats.instances,
       maxRssMb: rssMb(),
     });
+  } else if (task === 'checks') {
+    const idx = await IndexDatabase.open(a, { readOnly: true });
+    const store = sqliteStore(idx);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const refreshed = await refreshChecks(store, { all: true });
+    const allMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const t1 = performance.now();
+    const report = await checkReport(store);
+    const reportMs = performance.now() - t1;
+    const luna = { modality: ['CT'], maxThickness: 2.5, volumesOnly: true };
+    const counts: number[] = [];
+    let count = await countCohort(store, luna);
+    for (let k = 0; k < 5; k++) {
+      const t = performance.now();
+      count = await countCohort(store, { ...luna, minImages: k });
+      counts.push(performance.now() - t);
+    }
+    const out = path.join(path.dirname(a), 'bench-cohort');
+    const t2 = performance.now();
+    await exportCohort(idx, luna, `${out}.csv`);
+    const csvMs = performance.now() - t2;
+    const t3 = performance.now();
+    const json = await exportCohort(idx, luna, `${out}.json`);
+    const jsonMs = performance.now() - t3;
+    print({
+      allChecksMs: allMs,
+      allChecksCpuMs: (cpu.user + cpu.system) / 1000,
+      series: refreshed.series,
+      volumes: report.totals.volumes,
+      reportMs,
+      cohortCountMs: [...counts].sort((x, y) => x - y)[2],
+      cohortSeries: count.series,
+      cohortSlices: count.images,
+      csvExportMs: csvMs,
+      jsonExportMs: jsonMs,
+      jsonMiB: json.bytes / 2 ** 20,
+      maxRssMb: rssMb(),
+    });
+  } else if (task === 'touch-one') {
+    const probe = await IndexDatabase.open(b, { readOnly: true });
+    const rel = probe.scalar(`SELECT ${REL_PATH_SQL} FROM files f JOIN dirs d ON d.id = f.dir_id WHERE f.status = 'ok' LIMIT 1 OFFSET 1000`) as string;
+    probe.close();
+    const file = path.join(a, rel);
+    const when = new Date(Date.now() + 1000);
+    fs.utimesSync(file, when, when);
+    const log: string[] = [];
+    const t0 = performance.now();
+    const r = await indexFolder(a, { dbPath: b, log: (m) => log.push(m) });
+    const m = /checks: (\d+) series in (\d+) ms/.exec(log.find((l) => l.startsWith('checks:')) ?? '');
+    print({ ms: performance.now() - t0, read: r.read, checkedSeries: m ? Number(m[1]) : 0, checksMs: m ? Number(m[2]) : NaN, maxRssMb: rssMb() });
   } else {
     throw new Error(`unknown task ${task}`);
   }

@@ -10,10 +10,12 @@
  *    Interleaved rounds (5 warm, 3 cold), medians: single runs moved by 2x here.
  * 2. A no-change re-index of 20,000 small files.
  * 3. LIDC scale: 244,000 files of 64x64 over 1,010 patients: peak memory, database size, the tree's
- *    first level after opening the index, and the summary statistics.
+ *    first level after opening the index, the summary statistics, the dataset checks (all series,
+ *    and one changed series after a re-index), a cohort count and its CSV/JSON exports.
  * Targets (README): warm faster than dcmdump and >= 10x pydicom's ~500 files/s; cold within 1.5x of
  * the read floor; no-change re-index of 20,000 files < 1 s; at 244,000: peak < 400 MB, database
- * < 120 MB, first tree level < 1 s, statistics < 1 s.
+ * < 120 MB, first tree level < 1 s, statistics < 1 s; the dataset checks of every series < 2 s, of
+ * one changed series < 100 ms, a cohort count < 200 ms.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -181,7 +183,14 @@ async function main() {
     line('database size', `${(r.dbBytes / 2 ** 20).toFixed(1)} MiB (target < 120)`);
     line('open index + tree first level', `${q.openPlusFirstLevelMs.toFixed(0)} ms (${q.patients} patients; target < 1000)`);
     line('summary statistics', `${q.statsMs.toFixed(0)} ms (target < 1000)`);
-    results.lidc = { files: LIDC_FILES, indexS: r.ms / 1000, peakMb: r.maxRssMb, dbMiB: r.dbBytes / 2 ** 20, ...q };
+    const c = child('checks', ldb);
+    line('dataset checks, every series', `${c.allChecksMs.toFixed(0)} ms (${c.allChecksCpuMs.toFixed(0)} ms CPU; ${c.series} series, ${c.volumes} volumes; target < 2000)`);
+    line('checks report (check --json)', `${c.reportMs.toFixed(0)} ms`);
+    line('cohort count (LUNA16 rule)', `${c.cohortCountMs.toFixed(1)} ms (median of 5; ${c.cohortSeries} series, ${c.cohortSlices} slices; target < 200)`);
+    line('cohort export CSV / JSON manifest', `${c.csvExportMs.toFixed(0)} ms / ${c.jsonExportMs.toFixed(0)} ms (${c.jsonMiB.toFixed(1)} MiB)`);
+    const one = child('touch-one', lidc, ldb);
+    line('re-index, one file changed', `${(one.ms / 1000).toFixed(2)} s; its series' checks ${one.checksMs} ms (${one.checkedSeries} series; target < 100)`);
+    results.lidc = { files: LIDC_FILES, indexS: r.ms / 1000, peakMb: r.maxRssMb, dbMiB: r.dbBytes / 2 ** 20, ...q, checks: c, touchOne: one };
   }
   fs.writeFileSync(path.join(work, 'bench-results.json'), JSON.stringify(results, null, 2));
   console.log(`\nresults: ${path.join(work, 'bench-results.json')}`);

@@ -3,22 +3,10 @@
  * slice normal n = row × column of ImageOrientationPatient, sorted, and the steps between
  * neighbours. Pure functions on numbers; the checks (seriesChecks.ts) decide what the figures mean.
  */
-export type Vec3 = readonly [number, number, number];
+import { parseDecimals } from '../dicom/values';
 
-/** A DICOM multi-valued decimal text (`a\b\c`) as exactly `n` finite numbers, or null. */
-export function parseDecimals(text: string | null | undefined, n: number): number[] | null {
-  if (!text) return null;
-  const parts = text.split('\\');
-  if (parts.length !== n) return null;
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    const t = parts[i].trim();
-    const x = t === '' ? NaN : Number(t);
-    if (!Number.isFinite(x)) return null;
-    out[i] = x;
-  }
-  return out;
-}
+export { parseDecimals };
+export type Vec3 = readonly [number, number, number];
 
 export const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 export const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];

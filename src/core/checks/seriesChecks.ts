@@ -14,12 +14,15 @@ export interface CheckFile {
   fileId: number;
   /** Its folder, relative to the root, `/`-separated ('' for the root). */
   dir: string;
+  /** Needed only where a series has copies of one SOP instance: null counts each file once. */
   sop: string | null;
   instanceNumber: number | null;
   imageType: string | null;
-  position: string | null;
-  orientation: string | null;
-  pixelSpacing: string | null;
+  /** ImagePositionPatient, parsed. */
+  position: Vec3 | null;
+  /** ImageOrientationPatient (six cosines) and PixelSpacing, parsed. */
+  orientation: readonly number[] | null;
+  pixelSpacing: readonly number[] | null;
   rows: number | null;
   columns: number | null;
   thickness: number | null;
@@ -56,13 +59,7 @@ export interface SeriesVerdict {
 }
 
 /** One image (a file, or a frame of a multi-frame file) as the geometry sees it. */
-interface Image {
-  file: CheckFile;
-  position: Vec3 | null;
-  orientation: number[] | null;
-  pixelSpacing: number[] | null;
-  thickness: number | null;
-}
+type Image = Pick<CheckFile, 'fileId' | 'rows' | 'columns' | 'position' | 'orientation' | 'pixelSpacing' | 'thickness'>;
 
 const ORIENTATION_TOL = 1e-3;
 const PIXEL_SPACING_TOL = 1e-3;
@@ -73,14 +70,20 @@ const MIN_VOLUME_IMAGES = 3;
 /** Measured millimetres to a micrometre (no float noise such as 2.499999999999999 in reports). */
 const micro = (x: number) => Math.round(x * 1e6) / 1e6;
 const mm = (x: number) => `${formatNumber(x)} mm`;
-const imageTypeValue = (t: string | null, i: number) => (t ?? '').split('\\')[i]?.trim().toUpperCase() ?? '';
+/** How many times each value occurs. */
+function tally<T>(values: readonly T[]): Map<T, number> {
+  const out = new Map<T, number>();
+  for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
+  return out;
+}
 
 export function checkSeries(filesIn: readonly CheckFile[]): SeriesVerdict {
   const findings: Finding[] = [];
   const add = (check: SeriesCheckName, count: number | null, detail: string) => findings.push({ check, severity: SERIES_CHECKS[check].severity, count, detail });
 
   // One SOP instance in several files counts once for every other check.
-  const files = [...filesIn].sort((a, b) => a.fileId - b.fileId);
+  // The first-indexed file of a SOP instance is the one kept (only where SOP UIDs are known).
+  const files = filesIn.some((f) => f.sop !== null) ? [...filesIn].sort((a, b) => a.fileId - b.fileId) : filesIn;
   const seen = new Set<string>();
   const unique: CheckFile[] = [];
   for (const f of files) {
@@ -93,22 +96,44 @@ export function checkSeries(filesIn: readonly CheckFile[]): SeriesVerdict {
   const copies = files.length - unique.length;
   if (copies > 0) add('duplicate_sop_instance', copies, `${countOf(copies, 'extra file')} with a SOPInstanceUID already in the series`);
 
-  const images = unique.flatMap(imagesOf);
+  const images: Image[] = [];
+  for (const f of unique) addImages(f, images);
   const n = images.length;
 
-  const localizers = unique.filter((f) => imageTypeValue(f.imageType, 2) === 'LOCALIZER').length;
+  // ImageType, per SOP instance: each distinct text looked at once.
+  const imageTypes = tally(unique.map((f) => f.imageType ?? ''));
+  let localizers = 0;
+  let derived = 0;
+  let original = unique.length > 0;
+  for (const [t, k] of imageTypes) {
+    const values = t.split('\\').map((v) => v.trim().toUpperCase());
+    if (values[2] === 'LOCALIZER') localizers += k;
+    if (values[0] === 'DERIVED') derived += k;
+    if (values[0] !== 'ORIGINAL') original = false;
+  }
   if (localizers) add('localizer', null, `${formatCount2(localizers, unique.length)} ImageType LOCALIZER`);
-  const derived = unique.filter((f) => imageTypeValue(f.imageType, 0) === 'DERIVED').length;
   if (derived) add('derived', null, `${formatCount2(derived, unique.length)} ImageType DERIVED`);
-  const original = unique.length > 0 && unique.every((f) => imageTypeValue(f.imageType, 0) === 'ORIGINAL');
 
-  // Sizes, pixel spacings, thicknesses.
-  const sizes = new Map<string, { rows: number; columns: number }>();
-  for (const { file } of images) if (file.rows != null && file.columns != null) sizes.set(`${file.rows}×${file.columns}`, { rows: file.rows, columns: file.columns });
-  if (sizes.size > 1) add('mixed_size', sizes.size, `${sizes.size} sizes: ${[...sizes.keys()].join(', ')}`);
-  const spacings = distinctWithin(images.map((i) => i.pixelSpacing).filter((s): s is number[] => s !== null), PIXEL_SPACING_TOL);
+  // One pass over the images; values shared by many images (one parsed array per distinct set) are grouped first.
+  const sizes = new Map<number, { rows: number; columns: number }>();
+  const spacingRefs = new Map<readonly number[], number>();
+  const orientationRefs = new Map<readonly number[], number>();
+  const thicknesses: number[] = [];
+  let lacking = 0;
+  for (const im of images) {
+    const { rows, columns } = im;
+    if (rows != null && columns != null) {
+      const key = rows * 65536 + columns;
+      if (!sizes.has(key)) sizes.set(key, { rows, columns });
+    }
+    if (im.pixelSpacing) spacingRefs.set(im.pixelSpacing, (spacingRefs.get(im.pixelSpacing) ?? 0) + 1);
+    if (im.orientation) orientationRefs.set(im.orientation, (orientationRefs.get(im.orientation) ?? 0) + 1);
+    if (im.thickness !== null) thicknesses.push(im.thickness);
+    if (!im.position || !im.orientation) lacking++;
+  }
+  if (sizes.size > 1) add('mixed_size', sizes.size, `${sizes.size} sizes: ${[...sizes.values()].map((z) => `${z.rows}×${z.columns}`).join(', ')}`);
+  const spacings = distinctWithin([...spacingRefs.keys()], PIXEL_SPACING_TOL);
   if (spacings.length > 1) add('mixed_pixel_spacing', spacings.length, `${spacings.length} pixel spacings: ${spacings.map((s) => s.value.map((x) => formatNumber(x, 4)).join('\\')).join(', ')} mm`);
-  const thicknesses = images.map((i) => i.thickness).filter((t): t is number => t !== null);
   const distinctThickness = [...new Set(thicknesses)].sort((a, b) => a - b);
   if (distinctThickness.length > 1) add('mixed_thickness', distinctThickness.length, `${distinctThickness.length} thicknesses: ${distinctThickness.map((t) => formatNumber(t)).join(', ')} mm`);
   const thickness = thicknesses.length ? median(thicknesses) : null;
@@ -126,9 +151,8 @@ export function checkSeries(filesIn: readonly CheckFile[]): SeriesVerdict {
   }
 
   // Geometry.
-  const lacking = images.filter((i) => !i.position || !i.orientation).length;
   if (lacking) add('no_geometry', lacking, `${formatCount2(lacking, n)} no ImagePositionPatient or ImageOrientationPatient`);
-  const orientations = distinctWithin(images.map((i) => i.orientation).filter((o): o is number[] => o !== null), ORIENTATION_TOL);
+  const orientations = distinctWithin([...orientationRefs.keys()], ORIENTATION_TOL);
   if (orientations.length > 1) add('mixed_orientation', orientations.length, `${orientations.length} orientations among the images`);
   const normal = orientations.length === 1 ? sliceNormal(orientations[0].value) : null;
 
@@ -192,24 +216,30 @@ function formatCount2(k: number, n: number): string {
   return `${k} of ${countOf(n, 'image')} ${k === 1 ? 'has' : 'have'}`;
 }
 
-/** A file's images: its frames when it has per-frame geometry, else one image per frame with the file's values. */
-function imagesOf(file: CheckFile): Image[] {
-  const fileOrientation = parseDecimals(file.orientation, 6);
-  const filePixelSpacing = parseDecimals(file.pixelSpacing, 2);
+/** Adds a file's images: its frames when it has per-frame geometry, else the file itself once per frame. */
+function addImages(file: CheckFile, out: Image[]): void {
   if (file.frames?.length) {
-    return file.frames.map((fr) => ({
-      file,
-      position: parseDecimals(fr.position, 3) as Vec3 | null,
-      orientation: parseDecimals(fr.orientation, 6) ?? fileOrientation,
-      pixelSpacing: parseDecimals(fr.pixelSpacing, 2) ?? filePixelSpacing,
-      thickness: fr.thickness ?? file.thickness,
-    }));
+    for (const fr of file.frames) {
+      out.push({
+        fileId: file.fileId,
+        rows: file.rows,
+        columns: file.columns,
+        position: parseDecimals(fr.position, 3) as Vec3 | null,
+        orientation: parseDecimals(fr.orientation, 6) ?? file.orientation,
+        pixelSpacing: parseDecimals(fr.pixelSpacing, 2) ?? file.pixelSpacing,
+        thickness: fr.thickness ?? file.thickness,
+      });
+    }
+    return;
   }
   const frames = file.numberOfFrames && file.numberOfFrames > 1 ? file.numberOfFrames : 1;
+  if (frames === 1) {
+    out.push(file);
+    return;
+  }
   // Several frames and one position for the file: no frame has a position of its own.
-  const position = frames === 1 ? (parseDecimals(file.position, 3) as Vec3 | null) : null;
-  const one: Image = { file, position, orientation: fileOrientation, pixelSpacing: filePixelSpacing, thickness: file.thickness };
-  return frames === 1 ? [one] : Array.from({ length: frames }, () => ({ ...one }));
+  const one: Image = { ...file, position: null };
+  for (let k = 0; k < frames; k++) out.push(one);
 }
 
 /** File ids in slice order: along the normal where measured (a file at its first frame), else by InstanceNumber, then as indexed. */
@@ -218,7 +248,7 @@ function fileOrder(unique: readonly CheckFile[], images: readonly Image[], spaci
     const out: number[] = [];
     const seen = new Set<number>();
     for (const i of spacing.order) {
-      const id = images[i].file.fileId;
+      const id = images[i].fileId;
       if (!seen.has(id)) {
         seen.add(id);
         out.push(id);

@@ -15,7 +15,7 @@ import { checkExportTarget, ExportRefusedError } from '../export/target';
 import { checkSeriesOf } from '../queries/checks';
 import { sqliteStore } from '../store/sqliteStore';
 import type { QueryStore } from '../store/queryStore';
-import { COHORT_COLUMNS, cohortSeries, CohortSeriesRow, countCohort } from './query';
+import { COHORT_COLUMNS, CohortFilterError, cohortSeries, CohortSeriesRow, countCohort } from './query';
 
 export interface CohortExportResult {
   format: CohortFormat;
@@ -38,6 +38,7 @@ export async function exportCohort(idx: IndexDatabase, filter: CohortFilter, fil
   const rows = await cohortSeries(store, filter);
   const count = await countCohort(store, filter);
   if (format === 'parquet') {
+    if (!rows.length) throw new CohortFilterError('the cohort holds no series, and a Parquet file needs at least one row: nothing was written');
     const { writeCohortParquet } = await import('./parquet');
     return { format, file, count, bytes: await writeCohortParquet(file, rows) };
   }
@@ -77,7 +78,8 @@ async function manifest(store: QueryStore, rows: readonly CohortSeriesRow[], fil
     count,
     series: rows.map((r) => ({
       ...r,
-      // Relative to `root`, in slice order along the normal (by InstanceNumber where there is no geometry).
+      // Relative to `root`, one per SOP instance (a copy is left out), in slice order along the normal
+      // (by InstanceNumber where there is no geometry).
       paths: (checked.get(r.SeriesInstanceUID)?.order ?? []).map((id) => paths.get(id)).filter((p): p is string => p !== undefined),
     })),
   };

@@ -1,7 +1,7 @@
 /** The index database schema. Bump SCHEMA_VERSION on any change: older files are rebuilt. */
 import { FIELDS, FieldDef } from '../dicom/fields';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const sqlType = (d: FieldDef) => (d.type === 'int' ? 'INTEGER' : d.type === 'real' ? 'REAL' : 'TEXT');
 const cols = (level: FieldDef['level']) => FIELDS.filter((d) => d.level === level);
@@ -47,6 +47,8 @@ FROM ${name}_key k LEFT JOIN ${name}_attrs a ON a.id = (SELECT MIN(v.id) FROM ${
  *   `variants`, the number of distinct attribute sets among its files.
  * - `file_rows` (every candidate file) and `instances` (DICOM files only): flat views with DICOM
  *   keyword columns, each file with its own values, for queries and exports.
+ * - `image_attrs` + `instance.pos_x/pos_y/pos_z`: what the checks read of each image, as numbers
+ *   and one row per distinct set of the usually constant values (orientation, spacing, size, ...).
  * - `frame`: each frame's own geometry for enhanced multi-frame objects (per-frame functional groups).
  * - The dataset checks (src/core/checks): `series_geometry` (one row per Series UID: its measured
  *   geometry, whether it is a volume, and the attributes cohorts filter on), `series_findings` (one
@@ -96,6 +98,20 @@ CREATE TABLE series_attrs (
   series_id INTEGER NOT NULL REFERENCES series_key(id),
 ${attrDefs('series')}
 );
+-- What the dataset checks read of every image, kept as numbers and ids so that checking 244,000
+-- images reads no text: ImagePositionPatient parsed (pos_x/y/z, NULL when absent or not 3 numbers)
+-- and the values that are usually the same across a series as one row per distinct set.
+CREATE TABLE image_attrs (
+  id INTEGER PRIMARY KEY,
+  ImageOrientationPatient TEXT,
+  PixelSpacing TEXT,
+  Rows INTEGER,
+  Columns INTEGER,
+  SliceThickness REAL,
+  NumberOfFrames INTEGER,
+  ImageType TEXT,
+  ConvolutionKernel TEXT
+);
 CREATE TABLE instance (
   file_id INTEGER PRIMARY KEY REFERENCES files(id),
   series_id INTEGER NOT NULL REFERENCES series_key(id),
@@ -106,7 +122,11 @@ ${colDefs('instance')},
   SliceThicknessInvalid TEXT,
   PixelDataType TEXT,
   PixelMean REAL,
-  PixelSummary TEXT
+  PixelSummary TEXT,
+  image_attrs_id INTEGER REFERENCES image_attrs(id),
+  pos_x REAL,
+  pos_y REAL,
+  pos_z REAL
 );
 -- Covering for the statistics (per series, per thickness) and the tree's instances of a series.
 CREATE INDEX instance_series ON instance(series_id, SliceThickness);

@@ -3,6 +3,7 @@ import type { SqlValue, Statement } from 'sql.js';
 import type { FileStatus } from '../dicom/header/types';
 import type { FieldValues } from '../dicom/fields';
 import type { FileRecord, KnownFile } from '../records';
+import { parseDecimals } from '../dicom/values';
 import { IndexDatabase } from './database';
 import { INSTANCE_COLUMNS, PATIENT_ATTRS, REL_PATH_SQL, SERIES_ATTRS, STUDY_ATTRS } from './schema';
 
@@ -33,7 +34,11 @@ interface Statements {
   insertFrame: Statement;
   deleteFrames: Statement;
   markPending: Statement;
+  insertImageAttrs: Statement;
 }
+
+/** The image attributes the checks read, in image_attrs' column order. */
+const IMAGE_ATTRS = ['ImageOrientationPatient', 'PixelSpacing', 'Rows', 'Columns', 'SliceThickness', 'NumberOfFrames', 'ImageType', 'ConvolutionKernel'] as const;
 
 export class IndexWriter {
   private stmts: Statements | null = null;
@@ -50,6 +55,8 @@ export class IndexWriter {
   private mayOrphan = false;
   /** Attribute rows of instances deleted in this transaction: maybe used by no file any more. */
   private readonly lostAttrs = { patient: new Set<number>(), study: new Set<number>(), series: new Set<number>() };
+  /** image_attrs rows by their values. */
+  private readonly imageAttrIds = new Map<string, number>();
   /** Series UID by series row id: what a deleted instance's series was. */
   private readonly seriesUids = new Map<number, string>();
   /** Series UIDs changed in this transaction: their checks are marked pending at the commit. */
@@ -69,6 +76,7 @@ export class IndexWriter {
     loadAttrs(this.patientAttrIds, 'patient_attrs', 'patient_id', PATIENT_ATTRS);
     loadAttrs(this.studyAttrIds, 'study_attrs', 'study_id', STUDY_ATTRS);
     loadAttrs(this.seriesAttrIds, 'series_attrs', 'series_id', SERIES_ATTRS);
+    idx.each(`SELECT id, ${IMAGE_ATTRS.join(', ')} FROM image_attrs`, [], (r) => this.imageAttrIds.set(JSON.stringify(r.slice(1)), r[0] as number));
   }
 
   /** Every file the index knows, by relative path. */
@@ -185,7 +193,15 @@ export class IndexWriter {
     p[i++] = rec.sliceThicknessInvalid ?? null;
     p[i++] = rec.pixel?.dataType ?? null;
     p[i++] = rec.pixel?.mean ?? null;
-    p[i] = rec.pixel?.summary ?? null;
+    p[i++] = rec.pixel?.summary ?? null;
+    const img = this.attrValues;
+    img.length = IMAGE_ATTRS.length;
+    for (let k = 0; k < IMAGE_ATTRS.length; k++) img[k] = v[IMAGE_ATTRS[k]] ?? null;
+    p[i++] = this.cachedId(this.imageAttrIds, JSON.stringify(img), s.insertImageAttrs, () => [...img]);
+    const pos = parseDecimals(v.ImagePositionPatient as string | null, 3);
+    p[i++] = pos?.[0] ?? null;
+    p[i++] = pos?.[1] ?? null;
+    p[i] = pos?.[2] ?? null;
     s.insertInstance.run(p);
     // Per-frame geometry only where frames differ from the file's values (several frames).
     if (rec.frames && rec.frames.length > 1 && typeof v.NumberOfFrames === 'number' && v.NumberOfFrames > 1) {
@@ -194,7 +210,7 @@ export class IndexWriter {
   }
 
   /** The instance row's parameters, reused from row to row. */
-  private readonly instanceParams: SqlValue[] = new Array(INSTANCE_COLUMNS.length + 9).fill(null);
+  private readonly instanceParams: SqlValue[] = new Array(INSTANCE_COLUMNS.length + 13).fill(null);
 
   /** The row of this file's attributes of a level under its key (made when the set is new). */
   private attrsId(cache: Map<string, number>, parentId: number, cols: readonly string[], v: FieldValues, insert: Statement): number {
@@ -301,6 +317,7 @@ export class IndexWriter {
       deleteInstance: db.prepare('DELETE FROM instance WHERE file_id = ? RETURNING patient_attrs_id, study_attrs_id, series_attrs_id, series_id, NumberOfFrames'),
       insertFrame: db.prepare('INSERT INTO frame(file_id, frame_no, ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness) VALUES (?, ?, ?, ?, ?, ?)'),
       deleteFrames: db.prepare('DELETE FROM frame WHERE file_id = ?'),
+      insertImageAttrs: db.prepare(`INSERT INTO image_attrs(${IMAGE_ATTRS.join(', ')}) VALUES (${ph(IMAGE_ATTRS.length)}) RETURNING id`),
       markPending: db.prepare('INSERT INTO checks_pending(SeriesInstanceUID) VALUES (?) ON CONFLICT DO NOTHING'),
       // Is an attribute row still used? Through the indexes: the instances of its series, study or patient only.
       seriesAttrsInUse: db.prepare('SELECT 1 FROM series_attrs a JOIN instance i ON i.series_id = a.series_id WHERE a.id = ?1 AND i.series_attrs_id = ?1 LIMIT 1'),
@@ -321,8 +338,8 @@ export class IndexWriter {
       insertStudyAttrs: db.prepare(`INSERT INTO study_attrs(study_id, ${STUDY_ATTRS.join(', ')}) VALUES (${ph(STUDY_ATTRS.length + 1)}) RETURNING id`),
       insertSeriesAttrs: db.prepare(`INSERT INTO series_attrs(series_id, ${SERIES_ATTRS.join(', ')}) VALUES (${ph(SERIES_ATTRS.length + 1)}) RETURNING id`),
       insertInstance: db.prepare(
-        `INSERT INTO instance(file_id, series_id, patient_attrs_id, study_attrs_id, series_attrs_id, ${INSTANCE_COLUMNS.join(', ')}, SliceThicknessInvalid, PixelDataType, PixelMean, PixelSummary)
-         VALUES (${ph(INSTANCE_COLUMNS.length + 9)})`,
+        `INSERT INTO instance(file_id, series_id, patient_attrs_id, study_attrs_id, series_attrs_id, ${INSTANCE_COLUMNS.join(', ')}, SliceThicknessInvalid, PixelDataType, PixelMean, PixelSummary, image_attrs_id, pos_x, pos_y, pos_z)
+         VALUES (${ph(INSTANCE_COLUMNS.length + 13)})`,
       ),
     };
     return this.stmts;

@@ -136,3 +136,18 @@ export function parseSingleInt(raw: string | null | undefined): number | null {
   const n = Number(t);
   return Number.isSafeInteger(n) ? n : null;
 }
+
+/** A DICOM multi-valued decimal text (`a\b\c`) as exactly `n` finite numbers, or null. */
+export function parseDecimals(text: string | null | undefined, n: number): number[] | null {
+  if (!text) return null;
+  const parts = text.split('\\');
+  if (parts.length !== n) return null;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const t = parts[i].trim();
+    const x = t === '' ? NaN : Number(t);
+    if (!Number.isFinite(x)) return null;
+    out[i] = x;
+  }
+  return out;
+}

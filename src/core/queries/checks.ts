@@ -6,7 +6,7 @@
 import { DATASET_CHECKS, Finding, SERIES_CHECKS, Severity } from '../../shared/checks';
 import { countOf } from '../../shared/format';
 import { CheckFile, checkSeries, SeriesVerdict } from '../checks/seriesChecks';
-import type { FrameValues } from '../dicom/extract';
+import { parseDecimals } from '../dicom/values';
 import { placeholders, QueryStore, SqlParam } from '../store/queryStore';
 
 /** A series' attributes as cohorts filter on them (first-seen values; the kernel most files carry). */
@@ -27,63 +27,124 @@ export interface CheckedSeries extends SeriesVerdict {
   attrs: SeriesAttributes;
 }
 
-/** Series UIDs per query when a list is given (well under every engine's parameter limit). */
+/** Series rows per query when a list is given (well under every engine's parameter limit). */
 const BATCH = 500;
 /** More pending series than this: read every instance once rather than series by series. */
 const READ_ALL_ABOVE = 200;
-
-const FILE_COLUMNS = `rk.SeriesInstanceUID, i.file_id, f.dir_id, i.SOPInstanceUID, i.InstanceNumber, i.ImageType, i.ImagePositionPatient,
-  i.ImageOrientationPatient, i.PixelSpacing, i.Rows, i.Columns, i.SliceThickness, i.NumberOfFrames, i.ConvolutionKernel`;
-const FILE_FROM = `FROM instance i JOIN series_key rk ON rk.id = i.series_id JOIN files f ON f.id = i.file_id`;
 
 interface Gathered {
   files: CheckFile[];
   kernels: Map<string, number>;
 }
 
+/** One image_attrs row, parsed once for all the files that share it. */
+interface ImageAttrs {
+  orientation: readonly number[] | null;
+  pixelSpacing: readonly number[] | null;
+  rows: number | null;
+  columns: number | null;
+  thickness: number | null;
+  numberOfFrames: number | null;
+  imageType: string | null;
+  kernel: string | null;
+}
+
 const str = (v: SqlParam | undefined): string | null => (v === null || v === undefined || v === '' ? null : String(v));
 const num = (v: SqlParam | undefined): number | null => (typeof v === 'number' ? v : v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
+const NO_ATTRS: ImageAttrs = { orientation: null, pixelSpacing: null, rows: null, columns: null, thickness: null, numberOfFrames: null, imageType: null, kernel: null };
 
-/** The files of the given series (every series for 'all'), with their frames, grouped by Series UID. */
+/** Runs a query for the ids in batches (`where(col)` is `WHERE col IN (…)`), or once with no condition for 'all'. */
+async function eachIn(store: QueryStore, sql: (where: (col: string) => string) => string, ids: readonly number[] | 'all', fn: (r: SqlParam[]) => void): Promise<void> {
+  if (ids === 'all') return store.each(sql(() => ''), [], fn);
+  for (const part of batches(ids)) await store.each(sql((col) => `WHERE ${col} IN (${placeholders(part.length)})`), part, fn);
+}
+
+/**
+ * The files of the given series (every series for 'all'), grouped by Series UID, with their frames.
+ * Reads numbers and ids only (positions as pos_x/y/z, the rest through image_attrs): no text per file,
+ * except the SOP Instance UIDs of series that hold copies of one instance.
+ */
 async function gather(store: QueryStore, uids: readonly string[] | 'all'): Promise<Map<string, Gathered>> {
+  const uidOf = new Map<number, string>();
+  const rowsOf = new Map<string, number[]>();
+  await store.each("SELECT id, SeriesInstanceUID FROM series_key WHERE SeriesInstanceUID <> ''", [], (r) => {
+    const uid = String(r[1]);
+    uidOf.set(r[0] as number, uid);
+    const list = rowsOf.get(uid);
+    if (list) list.push(r[0] as number);
+    else rowsOf.set(uid, [r[0] as number]);
+  });
+  const wanted = uids === 'all' ? null : new Set(uids);
+  const ids: number[] | 'all' = wanted === null || wanted.size > READ_ALL_ABOVE ? 'all' : [...wanted].flatMap((u) => rowsOf.get(u) ?? []);
   const dirs = new Map<number, string>();
   await store.each('SELECT id, path FROM dirs', [], (r) => dirs.set(r[0] as number, String(r[1])));
+  const attrs = new Map<number, ImageAttrs>();
+  await store.each('SELECT id, ImageOrientationPatient, PixelSpacing, Rows, Columns, SliceThickness, NumberOfFrames, ImageType, ConvolutionKernel FROM image_attrs', [], (r) =>
+    attrs.set(r[0] as number, {
+      orientation: parseDecimals(str(r[1]), 6),
+      pixelSpacing: parseDecimals(str(r[2]), 2),
+      rows: num(r[3]),
+      columns: num(r[4]),
+      thickness: num(r[5]),
+      numberOfFrames: num(r[6]),
+      imageType: str(r[7]),
+      kernel: str(r[8]),
+    }),
+  );
   const out = new Map<string, Gathered>();
-  const wanted = uids === 'all' ? null : new Set(uids);
-  const take = (r: SqlParam[]) => {
-    const uid = String(r[0]);
-    if (uid === '' || (wanted && !wanted.has(uid))) return;
-    let g = out.get(uid);
-    if (!g) out.set(uid, (g = { files: [], kernels: new Map() }));
-    g.files.push({
-      fileId: r[1] as number,
-      dir: dirs.get(r[2] as number) ?? '',
-      sop: str(r[3]),
-      instanceNumber: num(r[4]),
-      imageType: str(r[5]),
-      position: str(r[6]),
-      orientation: str(r[7]),
-      pixelSpacing: str(r[8]),
-      rows: num(r[9]),
-      columns: num(r[10]),
-      thickness: num(r[11]),
-      numberOfFrames: num(r[12]),
-      frames: null,
+  const byFile = new Map<number, CheckFile>();
+  await eachIn(
+    store,
+    (where) => `SELECT i.series_id, i.file_id, f.dir_id, i.InstanceNumber, i.pos_x, i.pos_y, i.pos_z, i.image_attrs_id FROM instance i JOIN files f ON f.id = i.file_id ${where('i.series_id')}`,
+    ids,
+    (r) => {
+      const uid = uidOf.get(r[0] as number);
+      if (uid === undefined || (wanted && !wanted.has(uid))) return;
+      let g = out.get(uid);
+      if (!g) out.set(uid, (g = { files: [], kernels: new Map() }));
+      const a = attrs.get(r[7] as number) ?? NO_ATTRS;
+      const x = r[4];
+      const file: CheckFile = {
+        fileId: r[1] as number,
+        dir: dirs.get(r[2] as number) ?? '',
+        sop: null,
+        instanceNumber: num(r[3]),
+        imageType: a.imageType,
+        position: typeof x === 'number' ? [x, r[5] as number, r[6] as number] : null,
+        orientation: a.orientation,
+        pixelSpacing: a.pixelSpacing,
+        rows: a.rows,
+        columns: a.columns,
+        thickness: a.thickness,
+        numberOfFrames: a.numberOfFrames,
+        frames: null,
+      };
+      g.files.push(file);
+      byFile.set(file.fileId, file);
+      if (a.kernel) g.kernels.set(a.kernel, (g.kernels.get(a.kernel) ?? 0) + 1);
+    },
+  );
+  // SOP Instance UIDs only where they can repeat: a series row with copies, or a UID under several studies.
+  const withCopies: number[] = [];
+  await eachIn(
+    store,
+    (where) => `SELECT series_id FROM instance ${where('series_id')} GROUP BY series_id HAVING COUNT(SOPInstanceUID) > COUNT(DISTINCT SOPInstanceUID)`,
+    ids,
+    (r) => withCopies.push(r[0] as number),
+  );
+  for (const [uid, rows] of rowsOf) if (rows.length > 1 && out.has(uid)) withCopies.push(...rows);
+  if (withCopies.length) {
+    await eachIn(store, (where) => `SELECT file_id, SOPInstanceUID FROM instance ${where('series_id')}`, [...new Set(withCopies)], (r) => {
+      const f = byFile.get(r[0] as number);
+      if (f) f.sop = str(r[1]);
     });
-    const kernel = str(r[13]);
-    if (kernel) g.kernels.set(kernel, (g.kernels.get(kernel) ?? 0) + 1);
-  };
-  if (uids === 'all' || uids.length > READ_ALL_ABOVE) await store.each(`SELECT ${FILE_COLUMNS} ${FILE_FROM}`, [], take);
-  else for (const part of batches(uids)) await store.each(`SELECT ${FILE_COLUMNS} ${FILE_FROM} WHERE rk.SeriesInstanceUID IN (${placeholders(part.length)})`, part, take);
+  }
   // Per-frame geometry (enhanced multi-frame objects): few rows, read whole and matched by file.
-  const frames = new Map<number, FrameValues[]>();
   await store.each('SELECT file_id, frame_no, ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness FROM frame ORDER BY file_id, frame_no', [], (r) => {
-    const id = r[0] as number;
-    let list = frames.get(id);
-    if (!list) frames.set(id, (list = []));
-    list.push({ position: str(r[2]), orientation: str(r[3]), pixelSpacing: str(r[4]), thickness: num(r[5]) });
+    const f = byFile.get(r[0] as number);
+    if (!f) return;
+    (f.frames ??= []).push({ position: str(r[2]), orientation: str(r[3]), pixelSpacing: str(r[4]), thickness: num(r[5]) });
   });
-  if (frames.size) for (const g of out.values()) for (const f of g.files) f.frames = frames.get(f.fileId) ?? null;
   return out;
 }
 

@@ -17,6 +17,8 @@ export interface QueryStore {
   each(sql: string, params: readonly SqlParam[], fn: (row: SqlRow) => void): Promise<void>;
   /** A statement without results. */
   run(sql: string, params?: readonly SqlParam[]): Promise<void>;
+  /** Several statements without parameters (schema scripts). */
+  exec(sql: string): Promise<void>;
   /** Runs `fn` in one transaction: committed when it returns, rolled back when it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
 }

@@ -19,6 +19,10 @@ export function sqliteStore(idx: IndexDatabase): QueryStore {
       idx.db.run(sql, params as SqlValue[]);
       idx.markDirty();
     },
+    async exec(sql) {
+      idx.db.exec(sql);
+      idx.markDirty();
+    },
     async transaction(fn) {
       // sql.js runs on this thread: nothing else writes between BEGIN and COMMIT unless `fn` awaits
       // other work that does; nested calls join the outer transaction.

@@ -46,6 +46,8 @@ export class CohortSection {
   private busy = false;
   private hasData = false;
   private valid = true;
+  /** The last count was no series: nothing to export. */
+  private empty = false;
 
   constructor(private readonly opts: CohortOptions) {
     this.form = normaliseForm(opts.form);
@@ -189,6 +191,7 @@ export class CohortSection {
       return;
     }
     this.valid = true;
+    this.empty = count.series === 0;
     this.errorLine.textContent = '';
     clear(this.countLine);
     FIGURES.forEach((f, i) => {
@@ -270,7 +273,7 @@ export class CohortSection {
   }
 
   private syncButtons(): void {
-    for (const b of this.exportButtons) b.disabled = this.busy || !this.hasData || !this.valid;
+    for (const b of this.exportButtons) b.disabled = this.busy || !this.hasData || !this.valid || this.empty;
   }
 }
 

@@ -318,7 +318,7 @@ export class SummaryPanel implements vscode.Disposable {
       });
       return uri.toString();
     } catch (e) {
-      const text = e instanceof CohortFilterError ? `the filter cannot run: ${e.message}` : (e as Error).message;
+      const text = (e as Error).message;
       this.post({ type: 'notice', text: `The cohort export failed: ${text}`, kind: 'error' });
       void vscode.window.showErrorMessage(`DICOM: the cohort export failed: ${text}`);
       return undefined;

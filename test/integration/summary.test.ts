@@ -188,10 +188,11 @@ describe('summary panel', function () {
   });
 
   it('counts a cohort (a refused SQL condition is an error for the user) and exports it', async () => {
+    // The three series of the fixture and SUM-3 (3 mm, 2 images), added by the test above.
     const all = await send<{ count: { series: number } | null; error?: string }>({ type: 'cohortCount', seq: 1, filter: {} });
-    assert.strictEqual(all.count?.series, 3);
+    assert.strictEqual(all.count?.series, 4);
     const thick = await send<{ count: { series: number; images: number } | null }>({ type: 'cohortCount', seq: 2, filter: { minThickness: 2 } });
-    assert.deepStrictEqual([thick.count?.series, thick.count?.images], [2, 5]);
+    assert.deepStrictEqual([thick.count?.series, thick.count?.images], [3, 7]);
     const bad = await send<{ count: null; error?: string }>({ type: 'cohortCount', seq: 3, filter: { where: 'no_such_column = 1' } });
     assert.strictEqual(bad.count, null);
     assert.match(bad.error ?? '', /^The SQL condition was refused/);
@@ -199,12 +200,12 @@ describe('summary panel', function () {
     const written = await withSaveDialogAnswer(target, () => send<string>({ type: 'exportCohort', format: 'csv', filter: { minThickness: 2 } }));
     assert.strictEqual(written, target.toString());
     const lines = fs.readFileSync(target.fsPath, 'utf8').replace(/^\ufeff/, '').split('\r\n').filter(Boolean);
-    assert.strictEqual(lines.length, 3, 'header and two series');
+    assert.strictEqual(lines.length, 4, 'header and three series');
     // A name without a cohort extension gets the button's format.
     const bare = vscode.Uri.file(path.join(out, 'manifest'));
     const json = await withSaveDialogAnswer(bare, () => send<string>({ type: 'exportCohort', format: 'json', filter: {} }));
     assert.strictEqual(json, vscode.Uri.file(`${bare.fsPath}.json`).toString());
-    assert.strictEqual(JSON.parse(fs.readFileSync(`${bare.fsPath}.json`, 'utf8')).series.length, 3);
+    assert.strictEqual(JSON.parse(fs.readFileSync(`${bare.fsPath}.json`, 'utf8')).series.length, 4);
   });
 
   it('ignores messages of another protocol version or shape', async () => {

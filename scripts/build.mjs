@@ -28,8 +28,9 @@ const common = {
 const nodeCommon = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
 
 const entries = [
-  { ...nodeCommon, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...nodeCommon, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...nodeCommon, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', 'pg-native'] },
+  // pg's optional native binding (pg-native) is never used: its pure-JavaScript protocol is.
+  { ...nodeCommon, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['pg-native'] },
   { ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
   { ...common, entryPoints: ['webview/style.css'], outfile: 'dist/webview.css' },
 ].filter((e) => existsSync(path.join(root, e.entryPoints[0])));

@@ -4,6 +4,12 @@ import * as path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { DatabaseUnusableError, IndexDatabase } from '../core/db/database';
 import { defaultDbPath } from '../core/db/dbPath';
+import type { CohortSource } from '../core/cohort/export';
+import { assertPgIndex } from '../core/store/postgresSchema';
+import { PostgresStore } from '../core/store/postgresStore';
+import { isPostgresUrl, parsePgUrl } from '../core/store/postgresUrl';
+import type { QueryStore } from '../core/store/queryStore';
+import { sqliteStore } from '../core/store/sqliteStore';
 
 /** A bad argument: exit status 2. */
 export class UsageError extends Error {}
@@ -37,4 +43,26 @@ export async function openExisting(given: string): Promise<IndexDatabase> {
     if (e instanceof DatabaseUnusableError) throw new Error(`${e.message}: not a usable index database (run 'dicom-index index <folder>' to rebuild it)`, { cause: e });
     throw e;
   }
+}
+
+/** An index to read through the store interface: the SQLite file (or its folder), or a postgresql:// URL. */
+export interface OpenIndex {
+  store: QueryStore;
+  source: CohortSource;
+  close(): Promise<void>;
+}
+
+export async function openIndexStore(given: string): Promise<OpenIndex> {
+  if (isPostgresUrl(given)) {
+    const store = await PostgresStore.connect(parsePgUrl(given));
+    try {
+      await assertPgIndex(store);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    return { store, source: { store, root: null }, close: () => store.close() };
+  }
+  const idx = await openExisting(given);
+  return { store: sqliteStore(idx), source: idx, close: async () => idx.close() };
 }

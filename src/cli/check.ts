@@ -1,21 +1,20 @@
 /** `dicom-index check`: the dataset checks of an index, readable or as JSON, with an exit status for CI gates. */
 import { checkReport, CheckReport, failsAt, ReportSeries } from '../core/checks/report';
-import { sqliteStore } from '../core/store/sqliteStore';
 import { ALL_CHECKS, CheckName, SERIES_CHECKS, SEVERITIES, Severity } from '../shared/checks';
 import { countOf, formatCount, formatNumber } from '../shared/format';
-import { onePositional, openExisting, parse, UsageError } from './args';
+import { onePositional, openIndexStore, parse, UsageError } from './args';
 
 export async function cmdCheck(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'boolean' }, 'fail-on': { type: 'string' } });
   const failOn = values['fail-on'] as string | undefined;
   if (failOn !== undefined && !SEVERITIES.includes(failOn as Severity)) throw new UsageError(`--fail-on takes error, warning or info, not '${failOn}'`);
-  const idx = await openExisting(onePositional(positionals, 'database file'));
+  const index = await openIndexStore(onePositional(positionals, 'database file'));
   try {
-    const report = await checkReport(sqliteStore(idx));
+    const report = await checkReport(index.store);
     process.stdout.write((values.json ? JSON.stringify(report) : formatCheckReport(report)) + '\n');
     return failOn && failsAt(report, failOn as Severity) ? 1 : 0;
   } finally {
-    idx.close();
+    await index.close();
   }
 }
 

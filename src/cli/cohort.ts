@@ -3,11 +3,10 @@ import * as path from 'node:path';
 import { exportCohort, cohortFormatOf } from '../core/cohort/export';
 import { CohortFilterError, countCohort } from '../core/cohort/query';
 import { refreshChecks } from '../core/queries/checks';
-import { sqliteStore } from '../core/store/sqliteStore';
 import { SEVERITIES, Severity } from '../shared/checks';
 import type { CohortCount, CohortFilter } from '../shared/cohort';
 import { countOf } from '../shared/format';
-import { onePositional, openExisting, parse, UsageError } from './args';
+import { onePositional, openIndexStore, parse, UsageError } from './args';
 
 const OPTIONS = {
   modality: { type: 'string', multiple: true },
@@ -68,16 +67,16 @@ export async function cmdCohort(args: string[]): Promise<number> {
   const filter = filterFromArgs(values);
   const out = values.out ? path.resolve(values.out) : undefined;
   if (out && !cohortFormatOf(out)) throw new UsageError(`--out ${values.out}: the file name must end in .csv, .json or .parquet (the extension picks the format)`);
-  const idx = await openExisting(onePositional(positionals, 'database file'));
+  const index = await openIndexStore(onePositional(positionals, 'database file'));
   try {
-    // Series a stopped run left pending: checked now, in memory (the index file is not written).
-    await refreshChecks(sqliteStore(idx));
+    // Series a stopped run left pending: checked now (in memory for the SQLite file, which is not written).
+    await refreshChecks(index.store);
     try {
       if (out) {
-        const r = await exportCohort(idx, filter, out);
+        const r = await exportCohort(index.source, filter, out);
         process.stdout.write(values.json ? `${JSON.stringify({ ...r.count, format: r.format, file: r.file })}\n` : `Cohort: ${cohortSentence(r.count)}. Wrote ${r.format.toUpperCase()} to ${r.file}\n`);
       } else {
-        const c = await countCohort(sqliteStore(idx), filter);
+        const c = await countCohort(index.store, filter);
         process.stdout.write(values.json ? `${JSON.stringify(c)}\n` : `Cohort: ${cohortSentence(c)}. Give --out FILE.csv|.json|.parquet to export it.\n`);
       }
     } catch (e) {
@@ -86,6 +85,6 @@ export async function cmdCohort(args: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    idx.close();
+    await index.close();
   }
 }

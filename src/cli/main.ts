@@ -15,6 +15,9 @@ import { DatabaseRefusedError } from '../core/db/database';
 import { onePositional, openExisting, parse, UsageError } from './args';
 import { cmdCheck } from './check';
 import { cmdCohort } from './cohort';
+import { indexIntoPostgres } from '../core/indexPostgres';
+import { PgSchemaRefusedError } from '../core/store/postgresSchema';
+import { isPostgresUrl, PgUrlError, redact } from '../core/store/postgresUrl';
 import { ExportRefusedError } from '../core/export/target';
 import { progressText } from '../core/progressText';
 import { version as VERSION } from '../../package.json';
@@ -30,6 +33,7 @@ const USAGE = `dicom-index ${VERSION}: index a folder of DICOM files into SQLite
 Usage:
   dicom-index index <folder> [--db FILE] [--pixel-stats] [--include GLOB]... [--exclude GLOB]...
                              [--no-sniff] [--rebuild] [--no-patient-identity] [--json]
+  dicom-index index <folder> --db postgresql://USER@HOST:PORT/DB[?schema=NAME] [--dataset-root DIR]
   dicom-index stats <db | folder> [--json]
   dicom-index export <db | folder> --csv FILE
   dicom-index export <db | folder> --xlsx FILE
@@ -47,6 +51,10 @@ index    Index (incrementally) the .dcm files under <folder>, and extension-less
          --no-patient-identity stores no PatientName/BirthDate and a salted hash of PatientID.
          --db must be a new file in an existing folder or an index this tool wrote; anything
          else (a folder, another program's file) is refused and left as it is.
+         --db postgresql://… indexes into a shared PostgreSQL index (one schema per dataset,
+         the password from PGPASSWORD or ~/.pgpass); paths are stored relative to --dataset-root
+         (default: <folder>), so several machines or subfolders fill one index together.
+         check and cohort take the same URL in place of <db>.
 stats    Summary statistics of an index (a table, or JSON with --json). Given the data folder,
          its default index (<folder>/.dicom/index.sqlite).
 export   Every indexed file as CSV, or an Excel workbook (Instances, Series, Studies, Summary, Problems).
@@ -96,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`dicom-index: ${(e as Error).message}\nRun 'dicom-index --help' for usage.\n`);
       return 2;
     }
-    if (e instanceof DatabaseRefusedError || e instanceof ExportRefusedError) {
+    if (e instanceof DatabaseRefusedError || e instanceof ExportRefusedError || e instanceof PgSchemaRefusedError || e instanceof PgUrlError) {
       process.stderr.write(`dicom-index: ${e.message}\n`);
       return 2;
     }
@@ -104,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`dicom-index: ${e.message}; try again when it has finished.\n`);
       return 1;
     }
-    process.stderr.write(`dicom-index: ${(e as Error).message}\n`);
+    process.stderr.write(`dicom-index: ${redact((e as Error).message)}\n`);
     return 1;
   }
 }
@@ -120,6 +128,7 @@ async function cmdIndex(args: string[]): Promise<number> {
     'no-patient-identity': { type: 'boolean' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
+    'dataset-root': { type: 'string' },
   });
   const root = path.resolve(onePositional(positionals, 'folder'));
   let st: fs.Stats;
@@ -146,9 +155,21 @@ async function cmdIndex(args: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   const tty = process.stderr.isTTY && !values.quiet;
   const progress = tty ? (p: IndexProgress) => process.stderr.write(`\r\x1b[K${progressText(p)}`) : undefined;
+  const db = values.db as string | undefined;
+  if (values['dataset-root'] && !(db && isPostgresUrl(db))) throw new UsageError('--dataset-root is for a postgresql:// index (--db postgresql://…)');
   try {
-    const result = await indexFolder(root, {
-      dbPath: values.db ? path.resolve(values.db as string) : defaultDbPath(root),
+    const result = db && isPostgresUrl(db)
+      ? await indexIntoPostgres(root, db, {
+          datasetRoot: values['dataset-root'] ? path.resolve(values['dataset-root'] as string) : undefined,
+          include: values.include as string[] | undefined,
+          exclude: values.exclude as string[] | undefined,
+          sniffExtensionless: !values['no-sniff'],
+          storePatientIdentity: !values['no-patient-identity'],
+          signal: controller.signal,
+          onProgress: progress,
+        })
+      : await indexFolder(root, {
+      dbPath: db ? path.resolve(db) : defaultDbPath(root),
       pixelStats: !!values['pixel-stats'],
       include: values.include as string[] | undefined,
       exclude: values.exclude as string[] | undefined,

@@ -12,6 +12,7 @@ import { registerDatabasePathCommands } from './databasePathSetting';
 import { registerExportCommands } from './commands/exportCommands';
 import { registerIndexCommands } from './commands/indexCommands';
 import { registerShowTags } from './commands/showTags';
+import { registerRevealSeries } from './commands/revealSeries';
 import { registerTreeActions } from './commands/treeActions';
 import { IndexServiceImpl } from './indexService';
 import { createLog } from './log';
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): DicomApi {
     registerExportCommands(service, log),
     registerShowTags(),
     registerTreeActions(view),
+    registerRevealSeries(tree, view),
     registerDatabasePathCommands(),
     trackViewState(service, view),
     trackContextKeys(service),

@@ -82,7 +82,7 @@ export async function allInstances(api: DicomApi, el?: TreeElement): Promise<Tre
   const out: TreeElement[] = [];
   for (const c of await api.tree.getChildren(el)) {
     if (c.kind === 'instance') out.push(c);
-    else if (c.kind !== 'problems') out.push(...(await allInstances(api, c)));
+    else if (c.kind !== 'problems' && c.kind !== 'checks') out.push(...(await allInstances(api, c)));
   }
   return out;
 }

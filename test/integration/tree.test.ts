@@ -41,11 +41,11 @@ describe('DICOM Index tree', function () {
   after(() => api.setWatching(true));
 
   let patients: TreeElement[];
-  it('the root lists Problems first, then the patients in natural order by name, with "N studies"', async () => {
+  it('the root lists Problems first, then Checks, then the patients in natural order by name, with "N studies"', async () => {
     const root = await api.tree.getChildren();
     const kinds = root.map((e) => e.kind);
-    assert.strictEqual(kinds[0], 'problems');
-    assert.ok(kinds.slice(1).every((k) => k === 'patient'), kinds.join(', '));
+    assert.deepStrictEqual(kinds.slice(0, 2), ['problems', 'checks']);
+    assert.ok(kinds.slice(2).every((k) => k === 'patient'), kinds.join(', '));
     patients = root.filter((e) => e.kind === 'patient' && e.row.PatientID.startsWith('ID-'));
     assert.deepStrictEqual(patients.map((p) => label(api, p)), ['Case, 1 (ID-1)', 'Case, 2 (ID-2)', 'Case, 10 (ID-10)']);
     assert.deepStrictEqual(patients.map((p) => description(api, p)), ['2 studies', '1 study', '1 study']);
@@ -146,9 +146,9 @@ describe('DICOM Index tree: totals, groups without keys, dates', function () {
     const root = await api.tree.getChildren();
     assert.deepStrictEqual(
       root.map((e) => label(api, e)),
-      ['Problems', 'Keyed, One (K-1)', 'Keyed, Two (K-2)', '(no Patient ID)'],
+      ['Problems', 'Checks', 'Keyed, One (K-1)', 'Keyed, Two (K-2)', '(no Patient ID)'],
     );
-    const group = root[3];
+    const group = root[4];
     assert.strictEqual(description(api, group), '2 studies');
     assert.strictEqual(api.tree.getTreeItem(group).contextValue, 'dicom.noPatientId');
     const tip = unescapeMarkdown(((await api.tree.resolveTooltip(group)) as vscode.MarkdownString).value);
@@ -159,18 +159,18 @@ describe('DICOM Index tree: totals, groups without keys, dates', function () {
 
   it('files without a SeriesInstanceUID are shown as "(no Series UID)", without one file\'s description', async () => {
     const root = await api.tree.getChildren();
-    const studies = await api.tree.getChildren(root[1]);
+    const studies = await api.tree.getChildren(root[2]);
     const rows = [];
     for (const st of studies) for (const se of await api.tree.getChildren(st)) rows.push([label(api, se), description(api, se)]);
     assert.deepStrictEqual(rows.sort(), [
       ['(no Series UID) · 2 images · 3 mm', ''],
-      ['CT · 3 images · 1 mm', '#2 · SERIES 1MM'],
+      ['CT · 3 images · 1 mm', '1 mm step · #2 · SERIES 1MM'],
     ]);
   });
 
   it('DICOM dates are ISO dates', async () => {
     const root = await api.tree.getChildren();
-    const [study] = await api.tree.getChildren(root[2]);
+    const [study] = await api.tree.getChildren(root[3]);
     assert.match(label(api, study), /^1993-04-30 · /);
   });
 });

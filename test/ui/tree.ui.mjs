@@ -7,10 +7,12 @@
 // files (the "no DICOM files" welcome, no index), a folder whose .vscode/settings.json names a folder
 // as the database (the error with its button, the message and a row instead of the index, nothing
 // written), and the real corpus (../shared/corpus/real, copied): the totals line, Problems first, the
-// series labels, in the light and the dark theme.
+// series labels, the Checks node opened to a check and its series (a click reveals the series in the
+// patient tree, whose hover lists its findings), in the light and the dark theme.
 // Screenshots: test-results/tree-welcome.png, tree.png, tooltip.png, tooltip-series.png,
 // tooltip-escaped.png, tree-walkthrough.png, tree-empty.png, tree-refused.png, tree-real-light.png,
-// tree-real-dark.png.
+// tree-checks-light.png, tree-checks-revealed.png, tooltip-checks-light.png, tree-real-dark.png,
+// tree-checks-dark.png, tooltip-checks-dark.png.
 //
 //   npx tsc -p . && node scripts/build.mjs && node test/ui/tree.ui.mjs [--keep] [--headed]
 //
@@ -163,7 +165,7 @@ try {
     const label = (await series.locator('.label-name').innerText()).trim();
     assert(/^CT · 20 images · [\d.]+ mm$/.test(label), `series label "CT · N images · thickness", got "${label}"`);
     const desc = (await series.locator('.label-description').innerText()).trim();
-    assert(/^#\d+ · \S/.test(desc), `series description "#number · description", got "${desc}"`);
+    assert(/^[\d.]+ mm step · #\d+ · \S/.test(desc), `series description "step · #number · description" (a clean volume), got "${desc}"`);
     await assertFits(series);
     await expand(/^CT · /);
     const first = await row(/^#1 · /);
@@ -333,6 +335,54 @@ try {
     await screenshot(page, 'tree-real-light.png');
   });
 
+  /** Scrolls the tree back to its first row (Problems), the mouse then out of the way. */
+  const scrollTreeToTop = async () => {
+    await page.mouse.move(200, 400);
+    for (let i = 0; i < 20; i++) {
+      await page.mouse.wheel(0, -2000);
+      await page.waitForTimeout(200);
+      if ((await (await treeRows()).locator('.label-name').first().innerText()).trim() === 'Problems') break;
+    }
+    await page.mouse.move(5, 600);
+  };
+  /** The visible hover's text once it shows the series' Checks section. */
+  const checksHover = async (seriesRow) => tooltipText(seriesRow, (t) => /Checks:/.test(t));
+  const flaggedSeries = 'CT · 4 images';
+  await check('the real corpus: Checks opens to the checks that fired, a check to its series; a click reveals the series (light)', async () => {
+    await page.keyboard.press('Escape');
+    await expand(/^CompressedSamples, MR1 \(4MR1\)$/); // (a click on an expanded row collapses it)
+    const checksRow = await row(/^Checks$/);
+    await checksRow.waitFor({ state: 'visible', timeout: 15_000 });
+    const desc = (await checksRow.locator('.label-description').innerText()).trim();
+    assert(/^\d+ of \d+ series (are volumes|is a volume)$/.test(desc), `the Checks row says how many series are volumes: "${desc}"`);
+    assert((await checksRow.locator('.codicon-error').count()) === 1, 'the Checks row has the error icon');
+    await expand(/^Checks$/);
+    await expand(/^Missing slices$/);
+    const seriesUnder = await row(/^77654033 \/ Routine Brain \/ #2$/);
+    await seriesUnder.waitFor({ state: 'visible', timeout: 15_000 });
+    const detail = (await seriesUnder.locator('.label-description').innerText()).trim();
+    assert(/slices missing in 1 gap/.test(detail), `the finding's detail beside the series: "${detail}"`);
+    const labels = (await (await treeRows()).locator('.label-name').allInnerTexts()).map((l) => l.trim());
+    assertEq(labels.slice(0, 3), ['Problems', 'Checks', 'Missing slices'], 'the first rows');
+    await page.mouse.move(5, 600);
+    await screenshot(page, 'tree-checks-light.png');
+    await seriesUnder.click();
+    const selected = (await treeRows()).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${flaggedSeries}`) }) }).first();
+    await page.waitForFunction((el) => el.classList.contains('selected') || el.getAttribute('aria-selected') === 'true', await selected.elementHandle(), { timeout: 15_000 });
+    assert((await selected.locator('.codicon-error').count()) === 1, 'the revealed series has the error icon');
+    await page.mouse.move(5, 600);
+    await screenshot(page, 'tree-checks-revealed.png');
+    const text = await checksHover(selected);
+    assert(/Missing slices \(missing_slices\)/.test(text), `the hover lists the finding: ${text.slice(-600)}`);
+    assert(/Measured spacing: min [\d.]+ mm · median 1\.25 mm · max 202\.5 mm/.test(text), `the hover has the measured spacing: ${text.slice(-600)}`);
+    await page.waitForTimeout(600); // the hover fades in
+    await screenshot(page, 'tooltip-checks-light.png');
+    await page.mouse.move(5, 600);
+    await page.keyboard.press('Escape');
+    await page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+    await scrollTreeToTop();
+  });
+
   await check('the real corpus tree in the dark theme', async () => {
     await runCommand(page, 'Preferences: Color Theme');
     const input = page.locator('.quick-input-widget .quick-input-box input').first();
@@ -344,6 +394,22 @@ try {
     await page.mouse.move(5, 600);
     await page.waitForTimeout(500);
     await screenshot(page, 'tree-real-dark.png');
+  });
+
+  await check('the Checks node and a flagged series hover in the dark theme', async () => {
+    // The top of the tree: Problems, Checks open, Missing slices open with its series.
+    const seriesUnder = await row(/^77654033 \/ Routine Brain \/ #2$/);
+    await seriesUnder.waitFor({ state: 'visible', timeout: 15_000 });
+    await page.mouse.move(5, 600);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'tree-checks-dark.png');
+    await seriesUnder.click();
+    const selected = (await treeRows()).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${flaggedSeries}`) }) }).first();
+    await page.waitForFunction((el) => el.classList.contains('selected') || el.getAttribute('aria-selected') === 'true', await selected.elementHandle(), { timeout: 15_000 });
+    const text = await checksHover(selected);
+    assert(/Missing slices \(missing_slices\)/.test(text), `the hover lists the finding: ${text.slice(0, 600)}`);
+    await page.waitForTimeout(600); // the hover fades in
+    await screenshot(page, 'tooltip-checks-dark.png');
   });
 } catch (err) {
   await ui.fail(err);

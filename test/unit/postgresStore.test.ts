@@ -3,13 +3,14 @@
  * and the dataset checks and cohorts computed there from the same rows give what the SQLite file gives.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkReport } from '../../src/core/checks/report';
 import { CohortFilterError, cohortSeries, countCohort } from '../../src/core/cohort/query';
 import { IndexDatabase } from '../../src/core/db/database';
 import { SCHEMA_VERSION } from '../../src/core/db/schema';
 import { indexFolder } from '../../src/core/indexer';
-import { refreshChecks } from '../../src/core/queries/checks';
+import { checksOfSeries, checksOverview, refreshChecks, seriesWithCheck } from '../../src/core/queries/checks';
 import { ensurePgSchema, PgSchemaRefusedError } from '../../src/core/store/postgresSchema';
 import { PostgresStore, PostgresStoreError, toPgPlaceholders } from '../../src/core/store/postgresStore';
 import { parsePgUrl, redact } from '../../src/core/store/postgresUrl';
@@ -19,6 +20,12 @@ import { writeGeometryFixtures } from '../fixtures/geometrySeries';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
 import { Cluster, findPostgres, INSTALL_HINT, startCluster } from '../pg/cluster';
 import { copyIndex } from '../pg/copyIndex';
+import { ChunkReader } from '../../src/core/read/chunkReader';
+import { DEFAULT_LIMITS } from '../../src/core/dicom/header/types';
+import { scanFolder } from '../../src/core/scan/scanner';
+import type { FileRecord } from '../../src/core/records';
+import { pgKnownFiles, pgRemove, pgWriteBatch } from '../../src/core/store/postgresWriter';
+import type { QueryStore } from '../../src/core/store/queryStore';
 
 describe('PostgreSQL store: URL and placeholders', () => {
   it('takes the schema from the URL and never shows the password', () => {
@@ -103,6 +110,13 @@ describe('PostgreSQL store on a real server', function () {
         assert.deepEqual(await cohortSeries(pg, f), await cohortSeries(lite, f), JSON.stringify(f));
       }
       await assert.rejects(countCohort(pg, { where: 'no_such_column > 1' }), CohortFilterError);
+      // The tree's queries (the Checks node, a check's series, a study's series).
+      const overview = await checksOverview(lite);
+      assert.ok(overview.checks.length > 0, 'the fixtures fire checks');
+      assert.deepEqual(await checksOverview(pg), overview);
+      for (const t of overview.checks) assert.deepEqual(await seriesWithCheck(pg, t.check), await seriesWithCheck(lite, t.check), t.check);
+      const uids = expected.series.map((x) => x.SeriesInstanceUID);
+      assert.deepEqual(await checksOfSeries(pg, uids), await checksOfSeries(lite, uids));
     } finally {
       await pg.close();
     }
@@ -134,6 +148,78 @@ describe('PostgreSQL store on a real server', function () {
       assert.deepEqual(await pg.rows('SELECT COUNT(*) FROM dirs'), [[0]]);
     } finally {
       await pg.close();
+    }
+  });
+
+  /** Every record of a folder, as the indexer's reader makes them. */
+  async function recordsOf(dir: string): Promise<FileRecord[]> {
+    const { candidates } = await scanFolder(dir);
+    const out: FileRecord[] = [];
+    await new ChunkReader({ root: dir, limits: DEFAULT_LIMITS, pixelStats: false, concurrency: 8, ioMode: 'sync' }).readAll(candidates, (r) => out.push(r), { afterChunk: () => undefined, chunkSize: 128 });
+    return out.sort((a, b) => (a.relPath < b.relPath ? -1 : 1));
+  }
+  /**
+   * What a store holds, sorted here (the engines order NULLs differently): every file's row of the flat
+   * view, each key's distinct attribute sets and `variants`, the row counts. Which set a level view shows
+   * as "first seen" depends on the order writers committed, so the sets are compared, not that pick.
+   */
+  async function contents(store: QueryStore) {
+    const sorted = async (sql: string) => (await store.rows(sql)).map((r) => JSON.stringify(r)).sort();
+    const cols = 'path, status, error, error_kind, size, mtime_ms, PatientID, PatientName, StudyInstanceUID, StudyDate, SeriesInstanceUID, SeriesDescription, Modality, SOPInstanceUID, InstanceNumber, ImageType, SliceThickness, ImagePositionPatient, ImageOrientationPatient, PixelSpacing, Rows, Columns, NumberOfFrames, WindowCenter, TransferSyntaxUID';
+    return {
+      files: await sorted(`SELECT ${cols} FROM file_rows`),
+      patientSets: await sorted('SELECT k.PatientID, a.PatientName, a.PatientBirthDate, a.PatientSex FROM patient_attrs a JOIN patient_key k ON k.id = a.patient_id'),
+      studySets: await sorted('SELECT k.StudyInstanceUID, a.StudyDate, a.StudyDescription, a.PatientAge FROM study_attrs a JOIN study_key k ON k.id = a.study_id'),
+      seriesSets: await sorted('SELECT k.SeriesInstanceUID, a.SeriesNumber, a.Modality, a.SeriesDescription FROM series_attrs a JOIN series_key k ON k.id = a.series_id'),
+      variants: await sorted('SELECT PatientID, variants FROM patient'),
+      keys: await store.rows('SELECT (SELECT COUNT(*) FROM patient_key), (SELECT COUNT(*) FROM study_key), (SELECT COUNT(*) FROM series_key), (SELECT COUNT(*) FROM instance), (SELECT COUNT(*) FROM image_attrs)'),
+    };
+  }
+
+  it('writes the real corpus as the SQLite writer does, from two writers at once, without a duplicate row', async () => {
+    const corpus = path.resolve(__dirname, '../../../../shared/corpus/real');
+    const sqliteDir = path.join(root, 'corpus-index');
+    fs.mkdirSync(sqliteDir, { recursive: true });
+    const lite = await IndexDatabase.open(path.join(sqliteDir, 'index.sqlite'), { rebuild: true });
+    await indexFolder(corpus, { dbPath: path.join(sqliteDir, 'index.sqlite'), database: lite });
+    const records = await recordsOf(corpus);
+    const a = await connect('corpus');
+    const b = await PostgresStore.connect(parsePgUrl(`${url}?schema=corpus`));
+    try {
+      await ensurePgSchema(a);
+      // Two writers, the files dealt alternately (so both write the same patients and series), in batches, at the same time.
+      const halves = [records.filter((_, i) => i % 2 === 0), records.filter((_, i) => i % 2 === 1)];
+      await Promise.all(
+        [a, b].map(async (store, k) => {
+          for (let i = 0; i < halves[k].length; i += 40) await pgWriteBatch(store, halves[k].slice(i, i + 40));
+        }),
+      );
+      assert.deepEqual(await contents(a), await contents(sqliteStore(lite)));
+      assert.equal(await refreshChecks(a).then((r) => r.series > 0), true);
+      // The geometry and findings of every series; which of a UID's parents is named first follows the
+      // order the writers committed in, so attributes are compared above as sets, not here.
+      const measured = async (store: QueryStore) => {
+        const r = await checkReport(store);
+        const series = r.series.map((x) => ({ uid: x.SeriesInstanceUID, images: x.images, files: x.files, volume: x.volume, spacing: x.spacing, findings: x.findings, folder: x.folder }));
+        return { series: series.sort((x, y) => (x.uid < y.uid ? -1 : 1)), dataset: r.dataset, totals: r.totals };
+      };
+      assert.deepEqual(await measured(a), await measured(sqliteStore(lite)));
+      // Writing the same files again changes nothing; forgetting some removes what only they held.
+      await pgWriteBatch(b, records.slice(0, 30));
+      assert.deepEqual(await contents(a), await contents(sqliteStore(lite)));
+      const known = await pgKnownFiles(a);
+      assert.equal(known.size, records.length);
+      const gone = records.filter((r) => r.relPath.startsWith('pydicom')).map((r) => known.get(r.relPath)!.id);
+      assert.ok(gone.length > 10);
+      await pgRemove(a, gone);
+      const left = await a.rows("SELECT COUNT(*) FROM file_rows WHERE path LIKE 'pydicom%'");
+      assert.deepEqual(left, [[0]]);
+      const orphans = await a.rows('SELECT COUNT(*) FROM series_key k WHERE NOT EXISTS (SELECT 1 FROM instance i WHERE i.series_id = k.id)');
+      assert.deepEqual(orphans, [[0]]);
+    } finally {
+      lite.close();
+      await a.close();
+      await b.close();
     }
   });
 

@@ -8,10 +8,10 @@ import * as path from 'node:path';
 import { version as VERSION } from '../../../package.json';
 import type { CohortCount, CohortFilter, CohortFormat } from '../../shared/cohort';
 import { writeFileAtomic } from '../atomicFile';
-import type { IndexDatabase } from '../db/database';
+import { IndexDatabase } from '../db/database';
 import { REL_PATH_SQL } from '../db/schema';
 import { csvField } from '../export/csv';
-import { checkExportTarget, ExportRefusedError } from '../export/target';
+import { checkExportTarget, ExportRefusedError, NO_LOCAL_INDEX } from '../export/target';
 import { checkSeriesOf } from '../queries/checks';
 import { sqliteStore } from '../store/sqliteStore';
 import type { QueryStore } from '../store/queryStore';
@@ -29,12 +29,17 @@ export function cohortFormatOf(file: string): CohortFormat | null {
   return ext === '.csv' ? 'csv' : ext === '.json' ? 'json' : ext === '.parquet' ? 'parquet' : null;
 }
 
-export async function exportCohort(idx: IndexDatabase, filter: CohortFilter, fileIn: string): Promise<CohortExportResult> {
+/** Where a cohort comes from: the SQLite index file, or a store without a local file (PostgreSQL) and its data root. */
+export type CohortSource = IndexDatabase | { store: QueryStore; root: string | null };
+
+export async function exportCohort(source: CohortSource, filter: CohortFilter, fileIn: string): Promise<CohortExportResult> {
   const file = path.resolve(fileIn);
   const format = cohortFormatOf(file);
   if (!format) throw new ExportRefusedError(file, 'has no cohort format: give a file ending in .csv, .json or .parquet');
+  const idx = source instanceof IndexDatabase ? source : NO_LOCAL_INDEX;
   checkExportTarget(file, idx);
-  const store = sqliteStore(idx);
+  const store = source instanceof IndexDatabase ? sqliteStore(source) : source.store;
+  const root = source instanceof IndexDatabase ? (source.getMeta('root') ?? null) : source.root;
   const rows = await cohortSeries(store, filter);
   const count = await countCohort(store, filter);
   if (format === 'parquet') {
@@ -42,7 +47,7 @@ export async function exportCohort(idx: IndexDatabase, filter: CohortFilter, fil
     const { writeCohortParquet } = await import('./parquet');
     return { format, file, count, bytes: await writeCohortParquet(file, rows) };
   }
-  const text = format === 'csv' ? cohortCsv(rows) : JSON.stringify(await manifest(store, rows, filter, count, idx.getMeta('root') ?? null), null, 1);
+  const text = format === 'csv' ? cohortCsv(rows) : JSON.stringify(await manifest(store, rows, filter, count, root), null, 1);
   const bytes = Buffer.from(text, 'utf8');
   writeFileAtomic(file, bytes);
   return { format, file, count, bytes: bytes.byteLength };

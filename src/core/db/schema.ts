@@ -1,7 +1,7 @@
 /** The index database schema. Bump SCHEMA_VERSION on any change: older files are rebuilt. */
 import { FIELDS, FieldDef } from '../dicom/fields';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const sqlType = (d: FieldDef) => (d.type === 'int' ? 'INTEGER' : d.type === 'real' ? 'REAL' : 'TEXT');
 const cols = (level: FieldDef['level']) => FIELDS.filter((d) => d.level === level);
@@ -19,6 +19,15 @@ export const PATIENT_ATTRS = attrs('patient').map((d) => d.keyword);
 export const STUDY_ATTRS = attrs('study').map((d) => d.keyword);
 export const SERIES_ATTRS = attrs('series').map((d) => d.keyword);
 const attrDefs = (level: keyof typeof KEYS) => attrs(level).map((d) => `  ${d.keyword} ${sqlType(d)}`).join(',\n');
+/**
+ * Marks a series' checks pending (its files changed). A mark that is there already gets a new
+ * generation, so that checks computed from an older view of the series never clear it.
+ */
+export const MARK_PENDING_SQL = 'INSERT INTO checks_pending(SeriesInstanceUID) VALUES (?) ON CONFLICT (SeriesInstanceUID) DO UPDATE SET generation = checks_pending.generation + 1';
+/** The image attributes the checks read, in image_attrs' column order (one row per distinct set). */
+export const IMAGE_ATTRS = ['ImageOrientationPatient', 'PixelSpacing', 'Rows', 'Columns', 'SliceThickness', 'NumberOfFrames', 'ImageType', 'ConvolutionKernel'] as const;
+/** The instance row's columns after its keyword columns, in order (both writers fill them). */
+export const INSTANCE_EXTRA_COLUMNS = ['SliceThicknessInvalid', 'PixelDataType', 'PixelMean', 'PixelSummary', 'image_attrs_id', 'pos_x', 'pos_y', 'pos_z'] as const;
 /** Where the flat views take each keyword column from, in FIELDS order. */
 const VIEW_SOURCE: Record<FieldDef['level'], string> = { patient: 'pa', study: 'sa', series: 'ra', instance: 'i' };
 const viewColumn = (d: FieldDef) =>
@@ -148,7 +157,7 @@ CREATE TABLE frame (
   SliceThickness REAL,
   PRIMARY KEY (file_id, frame_no)
 );
-CREATE TABLE checks_pending (SeriesInstanceUID TEXT PRIMARY KEY);
+CREATE TABLE checks_pending (SeriesInstanceUID TEXT PRIMARY KEY, generation INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE series_geometry (
   SeriesInstanceUID TEXT PRIMARY KEY,
   PatientID TEXT,

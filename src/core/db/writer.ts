@@ -5,7 +5,7 @@ import type { FieldValues } from '../dicom/fields';
 import type { FileRecord, KnownFile } from '../records';
 import { parseDecimals } from '../dicom/values';
 import { IndexDatabase } from './database';
-import { INSTANCE_COLUMNS, PATIENT_ATTRS, REL_PATH_SQL, SERIES_ATTRS, STUDY_ATTRS } from './schema';
+import { IMAGE_ATTRS, INSTANCE_COLUMNS, MARK_PENDING_SQL, PATIENT_ATTRS, REL_PATH_SQL, SERIES_ATTRS, STUDY_ATTRS } from './schema';
 
 const key = (v: SqlValue | undefined) => (v == null ? '' : String(v));
 /** A cache key for one set of attribute values under a parent: NULL and '' differ, numbers keep their type. */
@@ -37,8 +37,6 @@ interface Statements {
   insertImageAttrs: Statement;
 }
 
-/** The image attributes the checks read, in image_attrs' column order. */
-const IMAGE_ATTRS = ['ImageOrientationPatient', 'PixelSpacing', 'Rows', 'Columns', 'SliceThickness', 'NumberOfFrames', 'ImageType', 'ConvolutionKernel'] as const;
 
 export class IndexWriter {
   private stmts: Statements | null = null;
@@ -318,7 +316,7 @@ export class IndexWriter {
       insertFrame: db.prepare('INSERT INTO frame(file_id, frame_no, ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness) VALUES (?, ?, ?, ?, ?, ?)'),
       deleteFrames: db.prepare('DELETE FROM frame WHERE file_id = ?'),
       insertImageAttrs: db.prepare(`INSERT INTO image_attrs(${IMAGE_ATTRS.join(', ')}) VALUES (${ph(IMAGE_ATTRS.length)}) RETURNING id`),
-      markPending: db.prepare('INSERT INTO checks_pending(SeriesInstanceUID) VALUES (?) ON CONFLICT DO NOTHING'),
+      markPending: db.prepare(MARK_PENDING_SQL),
       // Is an attribute row still used? Through the indexes: the instances of its series, study or patient only.
       seriesAttrsInUse: db.prepare('SELECT 1 FROM series_attrs a JOIN instance i ON i.series_id = a.series_id WHERE a.id = ?1 AND i.series_attrs_id = ?1 LIMIT 1'),
       studyAttrsInUse: db.prepare(

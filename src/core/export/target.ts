@@ -19,15 +19,22 @@ export class ExportRefusedError extends Error {
   }
 }
 
-export function checkExportTarget(fileIn: string, idx: IndexDatabase): void {
+/**
+ * What an export checks its target against when the index is not a local file (PostgreSQL): no index
+ * file and no data folder on this machine to protect, so the rules about folders, links, DICOM and
+ * SQLite files still apply.
+ */
+export const NO_LOCAL_INDEX = null;
+
+export function checkExportTarget(fileIn: string, idx: IndexDatabase | typeof NO_LOCAL_INDEX): void {
   const file = path.resolve(fileIn);
   const real = realOrSelf(file);
-  const index = realOrSelf(path.resolve(idx.file));
+  const index = idx ? realOrSelf(path.resolve(idx.file)) : null;
   if (real === index) throw new ExportRefusedError(file, 'is the index database');
-  const base = path.basename(index);
-  if (path.dirname(real) === path.dirname(index) && (path.basename(real).startsWith(`${base}.`) || path.basename(real).startsWith(`.${base}.`)))
+  const base = index ? path.basename(index) : null;
+  if (index && path.dirname(real) === path.dirname(index) && (path.basename(real).startsWith(`${base}.`) || path.basename(real).startsWith(`.${base}.`)))
     throw new ExportRefusedError(file, "is one of the index's own files");
-  const root = idx.getMeta('root');
+  const root = idx?.getMeta('root');
   if (root && real === realOrSelf(root)) throw new ExportRefusedError(file, 'is the data folder');
   let st: fs.Stats | undefined;
   try {
@@ -43,8 +50,8 @@ export function checkExportTarget(fileIn: string, idx: IndexDatabase): void {
   if (st.isDirectory()) throw new ExportRefusedError(file, 'is a folder');
   if (st.isSymbolicLink()) throw new ExportRefusedError(file, 'is a symbolic link');
   if (!st.isFile()) throw new ExportRefusedError(file, 'is not a regular file');
-  if (root && isIndexedFile(idx, root, real)) throw new ExportRefusedError(file, 'is one of the indexed data files');
-  if (path.dirname(real) === path.dirname(index) && path.basename(path.dirname(index)) === '.dicom') throw new ExportRefusedError(file, "is one of the files of the index's own .dicom folder");
+  if (idx && root && isIndexedFile(idx, root, real)) throw new ExportRefusedError(file, 'is one of the indexed data files');
+  if (index && path.dirname(real) === path.dirname(index) && path.basename(path.dirname(index)) === '.dicom') throw new ExportRefusedError(file, "is one of the files of the index's own .dicom folder");
   if (/\.(dcm|dicom|dic)$/i.test(real)) throw new ExportRefusedError(file, 'has the name of a DICOM file');
   const head = readFileHead(file, 132);
   if (head.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') throw new ExportRefusedError(file, 'is an SQLite database');

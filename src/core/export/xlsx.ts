@@ -3,6 +3,7 @@
  * 244,000-file index never sits in memory as a workbook. Sheets:
  *   Instances  every candidate file, the CSV's columns (EXPORT_COLUMNS), autofilter
  *   Series     one row per series: images, distinct slice thicknesses / spacings / matrix sizes
+ *   Checks     one row per series: volume, measured step, worst severity, findings, a column per check
  *   Studies    one row per study: series and image counts
  *   Summary    key/value rows of computeStats()
  *   Problems   every file whose status is not ok, with the reason
@@ -20,13 +21,16 @@ import { DECIMAL_COLUMNS, destroyAndWait, EXPORT_COLUMNS, ExportOptions, ExportR
 import { writeViaTemp } from '../atomicFile';
 import { checkExportTarget } from './target';
 import { seriesTable } from '../queries/seriesTable';
+import { allCheckedSeries } from '../queries/checks';
+import { sqliteStore } from '../store/sqliteStore';
+import { CHECK_SHEET_COLUMNS, checkSheetRow } from './checksSheet';
 
 /** Excel's rows per sheet, header included; a longer table continues on "<name> (2)". */
 const MAX_SHEET_ROWS = 1_048_576;
 /** Sheet XML allowed to wait for the zip before row production pauses. */
 const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 
-export const XLSX_SHEETS = ['Instances', 'Series', 'Studies', 'Summary', 'Problems'] as const;
+export const XLSX_SHEETS = ['Instances', 'Series', 'Checks', 'Studies', 'Summary', 'Problems'] as const;
 export const SERIES_SHEET_COLUMNS = [
   'PatientID',
   'StudyInstanceUID',
@@ -162,6 +166,8 @@ export async function exportXlsx(idx: IndexDatabase, file: string, opts: ExportO
 
       writeSeries(wb, idx);
       await pause();
+      await writeChecks(wb, idx);
+      await pause();
       writeStudies(wb, idx);
       await pause();
       writeSummary(wb, computeStats(idx));
@@ -225,6 +231,13 @@ function writeSeries(wb: ExcelJS.stream.xlsx.WorkbookWriter, idx: IndexDatabase)
       r.conflicts.join(', ') || null,
     ]);
   }
+  sheet.close();
+}
+
+/** One row per Series UID with its checks (computed now for series a stopped run left pending). */
+async function writeChecks(wb: ExcelJS.stream.xlsx.WorkbookWriter, idx: IndexDatabase): Promise<void> {
+  const sheet = new TableSheet(wb, 'Checks', CHECK_SHEET_COLUMNS, { autoFilter: true, freezeFirstColumn: true });
+  for (const s of await allCheckedSeries(sqliteStore(idx))) sheet.add(checkSheetRow(s));
   sheet.close();
 }
 

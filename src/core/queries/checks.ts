@@ -3,7 +3,7 @@
  * each series' files, the tables they keep (`series_geometry`, `series_findings`, `checks_pending`),
  * and the dataset-level checks. The logic of a check lives in src/core/checks, never here.
  */
-import { DATASET_CHECKS, Finding, SERIES_CHECKS, Severity } from '../../shared/checks';
+import { DATASET_CHECKS, Finding, SERIES_CHECKS, SeriesCheckName, Severity, SEVERITY_RANK } from '../../shared/checks';
 import { countOf } from '../../shared/format';
 import { CheckFile, checkSeries, SeriesVerdict } from '../checks/seriesChecks';
 import { parseDecimals } from '../dicom/values';
@@ -270,20 +270,23 @@ export interface RefreshResult {
  */
 export async function refreshChecks(store: QueryStore, opts: { all?: boolean } = {}): Promise<RefreshResult> {
   const t0 = Date.now();
-  const pending = opts.all ? 'all' : (await store.rows('SELECT SeriesInstanceUID FROM checks_pending')).map((r) => String(r[0]));
+  const marks = (await store.rows('SELECT SeriesInstanceUID, generation FROM checks_pending')).map((r) => [String(r[0]), Number(r[1])] as const);
+  const pending = opts.all ? 'all' : marks.map(([uid]) => uid);
   if (pending !== 'all' && !pending.length) return { series: 0, ms: Date.now() - t0 };
   const checked = await checkSeriesOf(store, pending);
   await store.transaction(async () => {
+    // One refresh at a time (several writers of one PostgreSQL index): the last to commit wins.
+    await store.lock('checks');
+    // A mark cleared only if no writer renewed it meanwhile (then this view of its series may be old).
+    for (const [uid, generation] of marks) await store.run('DELETE FROM checks_pending WHERE SeriesInstanceUID = ? AND generation = ?', [uid, generation]);
     if (pending === 'all') {
       await store.run('DELETE FROM series_findings');
       await store.run('DELETE FROM series_geometry');
-      await store.run('DELETE FROM checks_pending');
     } else {
       for (const part of batches(pending)) {
         const ph = placeholders(part.length);
         await store.run(`DELETE FROM series_findings WHERE SeriesInstanceUID IN (${ph})`, part);
         await store.run(`DELETE FROM series_geometry WHERE SeriesInstanceUID IN (${ph})`, part);
-        await store.run(`DELETE FROM checks_pending WHERE SeriesInstanceUID IN (${ph})`, part);
       }
     }
     const insertGeometry = `INSERT INTO series_geometry(${GEOMETRY_COLUMNS.join(', ')}) VALUES (${placeholders(GEOMETRY_COLUMNS.length)})`;
@@ -414,4 +417,145 @@ export async function datasetFindings(store: QueryStore): Promise<Finding[]> {
   const r = Number(series[0]?.[0] ?? 0);
   if (r) out.push({ check: 'series_in_several_studies', severity: DATASET_CHECKS.series_in_several_studies.severity, count: r, detail: `${countOf(r, 'Series UID')} found under more than one StudyInstanceUID` });
   return out;
+}
+
+// ---- for the tree: a study's series, the counts per check, the series of one check -------------------
+
+/** What the tree shows of one Series UID's checks. */
+export interface SeriesChecks {
+  images: number;
+  volume: boolean;
+  spacing: { min: number; median: number | null; max: number } | null;
+  spacingNote: string | null;
+  worst: Severity | null;
+  findings: Finding[];
+}
+
+const NOT_PENDING = (col: string) => `NOT EXISTS (SELECT 1 FROM checks_pending p WHERE p.SeriesInstanceUID = ${col})`;
+
+/** The pending Series UIDs (among `uids`, or all), checked now: their stored rows are stale or missing. */
+async function checkPending(store: QueryStore, uids?: readonly string[]): Promise<Map<string, CheckedSeries>> {
+  const pending: string[] = [];
+  if (uids) for (const part of batches(uids)) pending.push(...(await store.rows(`SELECT SeriesInstanceUID FROM checks_pending WHERE SeriesInstanceUID IN (${placeholders(part.length)})`, part)).map((r) => String(r[0])));
+  else pending.push(...(await store.rows('SELECT SeriesInstanceUID FROM checks_pending')).map((r) => String(r[0])));
+  return pending.length ? checkSeriesOf(store, pending) : new Map();
+}
+
+const sortFindings = (list: Finding[]) => list.sort((a, b) => FINDING_ORDER.indexOf(a.check) - FINDING_ORDER.indexOf(b.check));
+
+/** The checks of these Series UIDs (a study's series in the tree), keyed by UID. */
+export async function checksOfSeries(store: QueryStore, uids: readonly string[]): Promise<Map<string, SeriesChecks>> {
+  const out = new Map<string, SeriesChecks>();
+  const wanted = [...new Set(uids.filter((u) => u !== ''))];
+  for (const part of batches(wanted)) {
+    const ph = placeholders(part.length);
+    await store.each(
+      `SELECT SeriesInstanceUID, images, volume, step_min, step_median, step_max, spacing_note, worst_severity FROM series_geometry g WHERE SeriesInstanceUID IN (${ph}) AND ${NOT_PENDING('g.SeriesInstanceUID')}`,
+      part,
+      (r) =>
+        out.set(String(r[0]), {
+          images: Number(r[1] ?? 0),
+          volume: r[2] === 1,
+          spacing: r[3] === null ? null : { min: r[3] as number, median: num(r[4]), max: r[5] as number },
+          spacingNote: str(r[6]),
+          worst: (r[7] as Severity | null) ?? null,
+          findings: [],
+        }),
+    );
+    await store.each(`SELECT SeriesInstanceUID, check_name, severity, count, detail FROM series_findings WHERE SeriesInstanceUID IN (${ph})`, part, (r) =>
+      out.get(String(r[0]))?.findings.push({ check: r[1] as Finding['check'], severity: r[2] as Severity, count: num(r[3]), detail: String(r[4]) }),
+    );
+  }
+  for (const s of out.values()) sortFindings(s.findings);
+  for (const [uid, s] of await checkPending(store, wanted)) out.set(uid, { images: s.images, volume: s.volume, spacing: s.spacing, spacingNote: s.spacingNote, worst: s.worst, findings: s.findings });
+  return out;
+}
+
+/** One series check that fired: on how many series, and its count summed over them (null: it has none). */
+export interface CheckTally {
+  check: SeriesCheckName;
+  severity: Severity;
+  series: number;
+  count: number | null;
+}
+
+export interface ChecksOverview {
+  /** Series checked (distinct Series UIDs) and how many of them are volumes, and have findings. */
+  series: number;
+  volumes: number;
+  withFindings: number;
+  /** The checks that fired, worst severity first, then in the order of SERIES_CHECKS. */
+  checks: CheckTally[];
+  dataset: Finding[];
+}
+
+/** The counts behind the tree's Checks node: grouped in the store, plus any series still pending. */
+export async function checksOverview(store: QueryStore): Promise<ChecksOverview> {
+  const [totals] = await store.rows(
+    `SELECT COUNT(*), SUM(CASE WHEN volume = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN findings > 0 THEN 1 ELSE 0 END) FROM series_geometry g WHERE ${NOT_PENDING('g.SeriesInstanceUID')}`,
+  );
+  const o = { series: Number(totals?.[0] ?? 0), volumes: Number(totals?.[1] ?? 0), withFindings: Number(totals?.[2] ?? 0) };
+  const tallies = new Map<SeriesCheckName, CheckTally>();
+  const tally = (check: SeriesCheckName, series: number, count: number | null) => {
+    const t = tallies.get(check) ?? { check, severity: SERIES_CHECKS[check].severity, series: 0, count: null };
+    t.series += series;
+    if (count !== null) t.count = (t.count ?? 0) + count;
+    tallies.set(check, t);
+  };
+  await store.each(`SELECT check_name, COUNT(*), SUM(count) FROM series_findings f WHERE ${NOT_PENDING('f.SeriesInstanceUID')} GROUP BY check_name`, [], (r) => {
+    if (Object.prototype.hasOwnProperty.call(SERIES_CHECKS, String(r[0]))) tally(r[0] as SeriesCheckName, Number(r[1]), num(r[2]));
+  });
+  for (const s of (await checkPending(store)).values()) {
+    o.series++;
+    if (s.volume) o.volumes++;
+    if (s.findings.length) o.withFindings++;
+    for (const f of s.findings) tally(f.check as SeriesCheckName, 1, f.count);
+  }
+  const checks = [...tallies.values()].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || FINDING_ORDER.indexOf(a.check) - FINDING_ORDER.indexOf(b.check));
+  return { ...o, checks, dataset: await datasetFindings(store) };
+}
+
+/** A series on which one check fired, as the tree lists it (never a PatientName). */
+export interface FlaggedSeries {
+  SeriesInstanceUID: string;
+  PatientID: string;
+  Modality: string | null;
+  SeriesNumber: number | null;
+  SeriesDescription: string | null;
+  finding: Finding;
+}
+
+const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** The series on which `check` fired, by PatientID (natural order), SeriesNumber, description; the first `limit` and how many in all. */
+export async function seriesWithCheck(store: QueryStore, check: SeriesCheckName, limit = Infinity): Promise<{ rows: FlaggedSeries[]; total: number }> {
+  const rows: FlaggedSeries[] = [];
+  await store.each(
+    `SELECT g.SeriesInstanceUID, g.PatientID, g.Modality, g.SeriesNumber, g.SeriesDescription, f.severity, f.count, f.detail
+     FROM series_findings f JOIN series_geometry g ON g.SeriesInstanceUID = f.SeriesInstanceUID
+     WHERE f.check_name = ? AND ${NOT_PENDING('f.SeriesInstanceUID')}`,
+    [check],
+    (r) =>
+      rows.push({
+        SeriesInstanceUID: String(r[0]),
+        PatientID: String(r[1] ?? ''),
+        Modality: str(r[2]),
+        SeriesNumber: num(r[3]),
+        SeriesDescription: str(r[4]),
+        finding: { check, severity: r[5] as Severity, count: num(r[6]), detail: String(r[7]) },
+      }),
+  );
+  for (const s of (await checkPending(store)).values()) {
+    const finding = s.findings.find((f) => f.check === check);
+    if (finding) rows.push({ SeriesInstanceUID: s.SeriesInstanceUID, PatientID: s.attrs.PatientID, Modality: s.attrs.Modality, SeriesNumber: s.attrs.SeriesNumber, SeriesDescription: s.attrs.SeriesDescription, finding });
+  }
+  rows.sort(
+    (a, b) =>
+      (a.PatientID ? 0 : 1) - (b.PatientID ? 0 : 1) ||
+      natural.compare(a.PatientID, b.PatientID) ||
+      (a.SeriesNumber ?? Infinity) - (b.SeriesNumber ?? Infinity) ||
+      natural.compare(a.SeriesDescription ?? '', b.SeriesDescription ?? '') ||
+      cmp(a.SeriesInstanceUID, b.SeriesInstanceUID),
+  );
+  return { rows: rows.slice(0, limit), total: rows.length };
 }

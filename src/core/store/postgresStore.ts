@@ -72,6 +72,10 @@ export class PostgresStore implements QueryStore {
     await this.query(sql, params);
   }
 
+  async lock(name: string): Promise<void> {
+    await this.run('SELECT pg_advisory_xact_lock(hashtext(?))', [`dicom-workspace-index:${this.target.schema}:${name}`]);
+  }
+
   async exec(sql: string): Promise<void> {
     try {
       await this.client.query(sql);

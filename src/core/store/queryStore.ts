@@ -19,6 +19,11 @@ export interface QueryStore {
   run(sql: string, params?: readonly SqlParam[]): Promise<void>;
   /** Several statements without parameters (schema scripts). */
   exec(sql: string): Promise<void>;
+  /**
+   * Inside a transaction: waits until no other connection holds the lock `name`, and holds it until the
+   * transaction ends (PostgreSQL's advisory locks). The SQLite file has one writer at a time already.
+   */
+  lock(name: string): Promise<void>;
   /** Runs `fn` in one transaction: committed when it returns, rolled back when it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
 }

@@ -19,6 +19,9 @@ export function sqliteStore(idx: IndexDatabase): QueryStore {
       idx.db.run(sql, params as SqlValue[]);
       idx.markDirty();
     },
+    async lock() {
+      /* one writer per file: the index's lock file */
+    },
     async exec(sql) {
       idx.db.exec(sql);
       idx.markDirty();

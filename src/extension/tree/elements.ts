@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DatabaseRefusal } from '../contracts';
 import type { TreeInstance, TreePatient, TreeProblem, TreeSeries, TreeStudy } from '../../core/queries/tree';
+import type { CheckTally, ChecksOverview, FlaggedSeries, SeriesChecks } from '../../core/queries/checks';
+import type { Finding } from '../../shared/checks';
 
 interface Base {
   readonly id: string;
@@ -27,6 +29,8 @@ export interface StudyNode extends Base {
 export interface SeriesNode extends Base {
   readonly kind: 'series';
   readonly row: TreeSeries;
+  /** The checks of its Series UID (the same on every study it is under); undefined when not checked. */
+  readonly checks: SeriesChecks | undefined;
 }
 export interface InstanceNode extends Base {
   readonly kind: 'instance';
@@ -45,13 +49,47 @@ export interface MoreNode extends Base {
   readonly count: number;
 }
 
+/** The dataset checks at the top level: how many series are volumes; its children the checks that fired. */
+export interface ChecksNode extends Base {
+  readonly kind: 'checks';
+  readonly overview: ChecksOverview;
+}
+/** One series check that fired, under Checks; its children the series it fired on. */
+export interface CheckNode extends Base {
+  readonly kind: 'check';
+  readonly tally: CheckTally;
+}
+/** A series under a check (clicking it reveals the series in the patient tree). */
+export interface CheckSeriesNode extends Base {
+  readonly kind: 'checkSeries';
+  readonly row: FlaggedSeries;
+}
+/** A dataset-level finding under Checks (a leaf). */
+export interface DatasetFindingNode extends Base {
+  readonly kind: 'datasetFinding';
+  readonly finding: Finding;
+}
+
 /** Stands instead of the index of a folder whose database path is refused; opens the settings file. */
 export interface RefusedNode extends Base {
   readonly kind: 'refused';
   readonly refusal: DatabaseRefusal;
 }
 
-export type TreeElement = FolderNode | PatientNode | StudyNode | SeriesNode | InstanceNode | ProblemsNode | ProblemNode | MoreNode | RefusedNode;
+export type TreeElement =
+  | FolderNode
+  | PatientNode
+  | StudyNode
+  | SeriesNode
+  | InstanceNode
+  | ProblemsNode
+  | ProblemNode
+  | MoreNode
+  | RefusedNode
+  | ChecksNode
+  | CheckNode
+  | CheckSeriesNode
+  | DatasetFindingNode;
 
 /** What a node in a folder hangs under: the folder node (multi-root) or the root. */
 export type Anchor = FolderNode | undefined;
@@ -76,12 +114,13 @@ export const studyNode = (parent: PatientNode, row: TreeStudy): StudyNode => ({
   row,
 });
 
-export const seriesNode = (parent: StudyNode, row: TreeSeries): SeriesNode => ({
+export const seriesNode = (parent: StudyNode, row: TreeSeries, checks: SeriesChecks | undefined): SeriesNode => ({
   kind: 'series',
   id: `${parent.id}|E:${row.SeriesInstanceUID}`,
   folder: parent.folder,
   parent,
   row,
+  checks,
 });
 
 export const instanceNode = (parent: SeriesNode, row: TreeInstance): InstanceNode => ({
@@ -116,7 +155,33 @@ export const refusedNode = (folder: vscode.WorkspaceFolder, parent: Anchor, refu
   refusal,
 });
 
-export const moreNode = (parent: ProblemsNode, count: number): MoreNode => ({ kind: 'more', id: `${parent.id}|more`, folder: parent.folder, parent, count });
+export const moreNode = (parent: ProblemsNode | CheckNode, count: number): MoreNode => ({ kind: 'more', id: `${parent.id}|more`, folder: parent.folder, parent, count });
+
+export const checksNode = (folder: vscode.WorkspaceFolder, parent: Anchor, overview: ChecksOverview): ChecksNode => ({
+  kind: 'checks',
+  id: `${base(folder)}|checks`,
+  folder,
+  parent,
+  overview,
+});
+
+export const checkNode = (parent: ChecksNode, tally: CheckTally): CheckNode => ({ kind: 'check', id: `${parent.id}|${tally.check}`, folder: parent.folder, parent, tally });
+
+export const checkSeriesNode = (parent: CheckNode, row: FlaggedSeries): CheckSeriesNode => ({
+  kind: 'checkSeries',
+  id: `${parent.id}|${row.SeriesInstanceUID}`,
+  folder: parent.folder,
+  parent,
+  row,
+});
+
+export const datasetFindingNode = (parent: ChecksNode, finding: Finding): DatasetFindingNode => ({
+  kind: 'datasetFinding',
+  id: `${parent.id}|dataset|${finding.check}`,
+  folder: parent.folder,
+  parent,
+  finding,
+});
 
 /** The file behind a node, if it has one. */
 export function fileOf(el: TreeElement): vscode.Uri | undefined {
@@ -130,6 +195,7 @@ export function uidOf(el: TreeElement): { keyword: string; uid: string } | undef
     case 'study':
       return { keyword: 'StudyInstanceUID', uid: el.row.StudyInstanceUID };
     case 'series':
+    case 'checkSeries':
       return { keyword: 'SeriesInstanceUID', uid: el.row.SeriesInstanceUID };
     case 'instance':
       return el.row.SOPInstanceUID ? { keyword: 'SOPInstanceUID', uid: el.row.SOPInstanceUID } : undefined;

@@ -1,5 +1,5 @@
 /**
- * The "DICOM Index" tree: Patient → Study → Series → Instance, and a Problems node, per workspace
+ * The "DICOM Index" tree: Patient → Study → Series → Instance, a Problems node and a Checks node, per workspace
  * folder (grouped under folder nodes in a multi-root workspace). Each level is one grouped SQL query
  * run when its parent is expanded; tooltips are built on hover.
  */
@@ -11,6 +11,11 @@ import * as E from './elements';
 import type { TreeElement } from './elements';
 import { count, formatDate, formatMm, formatPersonName, NO_PATIENT_ID, NO_SERIES_UID, num, plain } from './format';
 import * as q from '../../core/queries/tree';
+import { checksOfSeries, SeriesChecks } from '../../core/queries/checks';
+import { sqliteStore } from '../../core/store/sqliteStore';
+import type { IndexDatabase } from '../../core/db/database';
+import { checksChildren, checksNodeOf, checksTreeItem } from './checksNode';
+import { seriesIcon, stepText } from './seriesFindings';
 import { buildTooltip } from './tooltips';
 
 /** A folder node's description (multi-root): what stands instead of its index. */
@@ -56,7 +61,13 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
       case 'patient':
         return (await this.service.withDatabase(el.folder, (idx) => q.studies(idx, { patientId: el.row.id }).map((r) => E.studyNode(el, r)))) ?? [];
       case 'study':
-        return (await this.service.withDatabase(el.folder, (idx) => q.series(idx, { studyId: el.row.id }).map((r) => E.seriesNode(el, r)))) ?? [];
+        return (
+          (await this.service.withDatabase(el.folder, async (idx) => {
+            const rows = q.series(idx, { studyId: el.row.id });
+            const checks = await seriesChecks(idx, rows);
+            return rows.map((r) => E.seriesNode(el, r, checks.get(r.SeriesInstanceUID)));
+          })) ?? []
+        );
       case 'series':
         return (await this.service.withDatabase(el.folder, (idx) => q.instances(idx, { seriesId: el.row.id }).map((r) => E.instanceNode(el, r)))) ?? [];
       case 'problems':
@@ -69,20 +80,25 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
             return out;
           })) ?? []
         );
+      case 'checks':
+      case 'check':
+        return (await this.service.withDatabase(el.folder, (idx) => checksChildren(idx, el))) ?? [];
       default:
         return [];
     }
   }
 
-  /** Problems first (reachable without scrolling past every patient), the patients, then the files without a PatientID. */
+  /** Problems and Checks first (reachable without scrolling past every patient), the patients, then the files without a PatientID. */
   private async folderChildren(folder: vscode.WorkspaceFolder, anchor: E.Anchor): Promise<TreeElement[]> {
     const refusal = this.service.refusal(folder);
     if (refusal) return [E.refusedNode(folder, anchor, refusal)];
     return (
-      (await this.service.withDatabase(folder, (idx) => {
+      (await this.service.withDatabase(folder, async (idx) => {
         const out: TreeElement[] = [];
         const problems = q.problemCount(idx);
         if (problems) out.push(E.problemsNode(folder, anchor, problems));
+        const checks = await checksNodeOf(idx, folder, anchor);
+        if (checks) out.push(checks);
         const rows = q.patients(idx);
         for (const r of rows) if (r.PatientID) out.push(E.patientNode(folder, anchor, r));
         for (const r of rows) if (!r.PatientID) out.push(E.patientNode(folder, anchor, r));
@@ -140,8 +156,9 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
         const head = r.SeriesInstanceUID ? plain(r.Modality) || 'Series' : NO_SERIES_UID;
         item = new vscode.TreeItem([head, count(r.images, 'image'), formatMm(r.thicknessMin, r.thicknessMax)].filter(Boolean).join(' · '), C.Collapsed);
         // Files without a SeriesInstanceUID are not one series: no number or description of one of them.
-        item.description = r.SeriesInstanceUID ? [r.SeriesNumber !== null ? `#${r.SeriesNumber}` : '', plain(r.SeriesDescription)].filter(Boolean).join(' · ') : '';
-        item.iconPath = new vscode.ThemeIcon(r.SeriesInstanceUID ? 'layers' : 'question');
+        // A volume's measured step first; the icon says the worst finding of its checks.
+        item.description = r.SeriesInstanceUID ? [stepText(el.checks), r.SeriesNumber !== null ? `#${r.SeriesNumber}` : '', plain(r.SeriesDescription)].filter(Boolean).join(' · ') : '';
+        item.iconPath = seriesIcon(el.checks, !!r.SeriesInstanceUID);
         break;
       }
       case 'instance': {
@@ -181,9 +198,15 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
       }
       case 'more': {
         item = new vscode.TreeItem(`… and ${num(el.count)} more`, C.None);
-        item.tooltip = 'The Problems sheet of "Export Metadata to Excel…" lists every one.';
+        item.tooltip = `The ${el.parent?.kind === 'check' ? 'Checks' : 'Problems'} sheet of "Export Metadata to Excel…" lists every one.`;
         break;
       }
+      case 'checks':
+      case 'check':
+      case 'checkSeries':
+      case 'datasetFinding':
+        item = checksTreeItem(el);
+        break;
     }
     item.id = el.id;
     item.contextValue ??= `dicom.${el.kind}`;
@@ -209,7 +232,7 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
 
   /** The series node with this UID, its parents built (for TreeView.reveal). */
   async findSeries(folder: vscode.WorkspaceFolder, uid: string): Promise<E.SeriesNode | undefined> {
-    return this.service.withDatabase(folder, (idx) => {
+    return this.service.withDatabase(folder, async (idx) => {
       const ids = q.seriesByUid(idx, uid);
       if (!ids) return undefined;
       const anchor = this.grouped ? E.folderNode(folder) : undefined;
@@ -217,7 +240,8 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
       const st = q.studies(idx, { id: ids.studyId })[0];
       const se = q.series(idx, { id: ids.seriesId })[0];
       if (!p || !st || !se) return undefined;
-      return E.seriesNode(E.studyNode(E.patientNode(folder, anchor, p), st), se);
+      const checks = await seriesChecks(idx, [se]);
+      return E.seriesNode(E.studyNode(E.patientNode(folder, anchor, p), st), se, checks.get(se.SeriesInstanceUID));
     });
   }
 
@@ -233,4 +257,9 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
     this.sub.dispose();
     this.emitter.dispose();
   }
+}
+
+/** The checks of a study's series, by Series UID. */
+function seriesChecks(idx: IndexDatabase, rows: readonly q.TreeSeries[]): Promise<Map<string, SeriesChecks>> {
+  return checksOfSeries(sqliteStore(idx), rows.map((r) => r.SeriesInstanceUID));
 }

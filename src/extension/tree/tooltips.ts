@@ -12,6 +12,8 @@ import { fileOf, TreeElement } from './elements';
 import { count, formatDate, formatMm, NO_PATIENT_ID, NO_SERIES_UID, num } from './format';
 import { clip, escapeMarkdown as esc, safeMarkdown, table } from './markdown';
 import * as q from '../../core/queries/tree';
+import type { SeriesChecks } from '../../core/queries/checks';
+import { checksMarkdown } from './seriesFindings';
 
 /** Rows shown in an instance hover; Show Tags has them all. */
 export const HOVER_MAX_ROWS = 250;
@@ -35,7 +37,7 @@ export async function buildTooltip(service: IndexService, el: TreeElement): Prom
     case 'instance':
       return instanceTooltip(el.row.path, fileOf(el)!.fsPath, el.row.status);
     case 'series':
-      return service.withDatabase(el.folder, (idx) => seriesTooltip(q.seriesDetails(idx, el.row.id)));
+      return service.withDatabase(el.folder, (idx) => seriesTooltip(q.seriesDetails(idx, el.row.id), el.checks));
     case 'study':
       return service.withDatabase(el.folder, (idx) => studyTooltip(q.studyDetails(idx, el.row.id)));
     case 'patient':
@@ -89,13 +91,15 @@ function facts(rows: [string, string][]): string {
     .join('\n');
 }
 
-export function seriesTooltip(d: Record<string, SqlValue> | undefined): vscode.MarkdownString {
+export function seriesTooltip(d: Record<string, SqlValue> | undefined, checks?: SeriesChecks): vscode.MarkdownString {
   const md = safeMarkdown();
   if (!d) return md;
   // Files without a SeriesInstanceUID are grouped, not a series: no one file's series attributes for all.
   const group = !s(d.SeriesInstanceUID);
   const title = [s(d.Modality), d.SeriesNumber !== null ? `#${s(d.SeriesNumber)}` : '', s(d.SeriesDescription)].filter(Boolean).join(' ');
   md.appendMarkdown(group ? `**${esc(NO_SERIES_UID)}**: files of this study without a SeriesInstanceUID\n\n` : `**Series ${esc(title)}**\n\n`);
+  // Its checks first, where the hover shows them without scrolling.
+  if (!group) md.appendMarkdown(`${checksMarkdown(checks)}\n\n`);
   const range = (a: SqlValue, b: SqlValue, unit = '') => (a === null ? '' : a === b ? `${s(a)}${unit}` : `${s(a)} – ${s(b)}${unit}`);
   const size = d.rowsMin === null ? '' : `${range(d.rowsMin, d.rowsMax)} × ${range(d.colsMin, d.colsMax)}`;
   md.appendMarkdown(

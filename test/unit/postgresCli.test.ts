@@ -1,0 +1,122 @@
+/**
+ * `dicom-index` into a real PostgreSQL server (a throwaway cluster): two processes index two halves of
+ * a tree into one index at once and get what one SQLite run over the whole tree gets; a re-index of a
+ * half forgets only that half's missing files; the server down is a clear error without the password.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeGeometryFixtures } from '../fixtures/geometrySeries';
+import { makeTempDir, removeTempDir } from '../fixtures/tmp';
+import { Cluster, findPostgres, INSTALL_HINT, startCluster } from '../pg/cluster';
+
+const CLI = path.resolve(__dirname, '../../../dist/cli.js');
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const cliAsync = (args: string[]) =>
+  new Promise<{ code: number | null; err: string }>((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => resolve({ code, err }));
+  });
+
+interface Report {
+  series: { SeriesInstanceUID: string; images: number; files: number; volume: boolean; spacing: unknown; findings: unknown[]; folder: string }[];
+  dataset: unknown[];
+  totals: unknown;
+}
+const measured = (json: string) => {
+  const r = JSON.parse(json) as Report;
+  const series = r.series.map((s) => ({ uid: s.SeriesInstanceUID, images: s.images, files: s.files, volume: s.volume, spacing: s.spacing, findings: s.findings, folder: s.folder }));
+  return { series: series.sort((a, b) => (a.uid < b.uid ? -1 : 1)), dataset: r.dataset, totals: r.totals };
+};
+
+describe('dicom-index with a PostgreSQL index', function () {
+  this.timeout(240_000);
+  let cluster: Cluster | undefined;
+  let url: string;
+  let root: string;
+  let data: string;
+
+  before(async function () {
+    if (!fs.existsSync(CLI)) this.skip();
+    if (!findPostgres()) {
+      if (process.env.CI) throw new Error(`${INSTALL_HINT} (CI must not skip these tests)`);
+      console.log(`    (${INSTALL_HINT})`);
+      this.skip();
+    }
+    cluster = await startCluster();
+    url = cluster.createDatabase('lab');
+    root = makeTempDir('dwi-pgcli-');
+    data = path.join(root, 'dataset');
+    // Two halves of one dataset: the clean and info cases, and the rest.
+    writeGeometryFixtures(path.join(data, 'half-a'), (c) => c.group === 'clean' || c.group === 'info');
+    writeGeometryFixtures(path.join(data, 'half-b'), (c) => c.group !== 'clean' && c.group !== 'info');
+    // The SQLite reference: one run over the whole tree.
+    assert.equal(cli(['index', data, '-q']).code, 0);
+  });
+  after(() => {
+    cluster?.stop();
+    if (root) removeTempDir(root);
+  });
+
+  it('two processes indexing two halves at once equal one run over the whole tree', async () => {
+    const db = `${url}?schema=dataset`;
+    const [a, b] = await Promise.all([
+      cliAsync(['index', path.join(data, 'half-a'), '--db', db, '--dataset-root', data, '-q']),
+      cliAsync(['index', path.join(data, 'half-b'), '--db', db, '--dataset-root', data, '-q']),
+    ]);
+    assert.equal(a.code, 0, a.err);
+    assert.equal(b.code, 0, b.err);
+    const pg = cli(['check', db, '--json']);
+    assert.equal(pg.code, 0, pg.err);
+    const lite = cli(['check', data, '--json']);
+    assert.deepEqual(measured(pg.out), measured(lite.out));
+    for (const filter of [[], ['--volumes-only'], ['--modality', 'CT', '--max-thickness', '2.5', '--volumes-only'], ['--where', 'images >= 5']]) {
+      assert.deepEqual(JSON.parse(cli(['cohort', db, ...filter, '--json']).out), JSON.parse(cli(['cohort', data, ...filter, '--json']).out), filter.join(' '));
+    }
+    // The same CSV bytes, rows in the same order.
+    const csvPg = path.join(root, 'pg.csv');
+    const csvLite = path.join(root, 'lite.csv');
+    assert.equal(cli(['cohort', db, '--out', csvPg]).code, 0);
+    assert.equal(cli(['cohort', data, '--out', csvLite]).code, 0);
+    const body = (f: string) => fs.readFileSync(f, 'utf8').split('\r\n').slice(1).map((l) => l.split(',').slice(2).join(',')).sort();
+    assert.deepEqual(body(csvPg), body(csvLite), 'rows equal apart from the first-seen PatientID/StudyInstanceUID of a UID under several parents');
+  });
+
+  it('a re-index of one half forgets only that half’s missing files', () => {
+    const db = `${url}?schema=dataset`;
+    const before = JSON.parse(cli(['cohort', db, '--json']).out);
+    const gone = path.join(data, 'half-a', 'clean-axial');
+    const files = fs.readdirSync(gone).filter((f) => f.endsWith('.dcm'));
+    fs.renameSync(gone, path.join(root, 'moved-away'));
+    const r = cli(['index', path.join(data, 'half-a'), '--db', db, '--dataset-root', data, '--json']);
+    assert.equal(r.code, 0, r.err);
+    const result = JSON.parse(r.out);
+    assert.equal(result.removed, files.length);
+    assert.equal(result.read, 0);
+    const after = JSON.parse(cli(['cohort', db, '--json']).out);
+    assert.equal(after.series, before.series - 1);
+    assert.equal(after.files, before.files - files.length);
+    fs.renameSync(path.join(root, 'moved-away'), gone);
+  });
+
+  it('refuses what is not an index of ours, and says the server is down without the password', () => {
+    const noIndex = cli(['check', `${url}?schema=nothing_here`]);
+    assert.equal(noIndex.code, 2);
+    assert.match(noIndex.err, /has no index in schema 'nothing_here'/);
+    const down = `postgresql://postgres:pw-never-shown@127.0.0.1:${cluster!.port + 1}/lab`;
+    for (const args of [['index', data, '--db', down], ['check', down], ['cohort', down]]) {
+      const r = cli(args);
+      assert.equal(r.code, 1, `${args[0]}: ${r.err}`);
+      assert.match(r.err, /cannot connect to postgresql:\/\/postgres@127\.0\.0\.1:\d+\/lab/);
+      assert.ok(!`${r.out}${r.err}`.includes('pw-never-shown'));
+    }
+    assert.equal(cli(['index', data, '--db', 'postgresql://u@h/d?schema=Bad-Name']).code, 2);
+    assert.equal(cli(['index', data, '--dataset-root', root]).code, 2);
+  });
+});

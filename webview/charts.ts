@@ -2,7 +2,7 @@
  * The panel's bar charts (chart.js, bundled; only the pieces used are registered). Colours come from
  * VS Code's `--vscode-*` CSS variables and are re-read when the theme changes.
  *
- * Slice thickness is drawn on a numeric, logarithmic axis: each bar stands at its value, so 650 mm
+ * Slice thickness (and the measured step between slices) is drawn on a numeric, logarithmic axis: each bar stands at its value, so 650 mm
  * is far from 10 mm, and 1.2 mm is next to 1.25 mm. Logarithmic because thickness is a ratio
  * quantity (1 → 2 mm is as big a step as 5 → 10 mm) whose usual values (0.5–10 mm) span more than a
  * decade and whose outliers (a 650 mm scout) span two more: on a linear axis every usual value
@@ -27,7 +27,7 @@ import {
   type Plugin,
 } from 'chart.js';
 import { formatCount, formatNumber } from '../src/shared/format';
-import type { ChartId } from '../src/shared/messages';
+import { CHART_IDS, type ChartId } from '../src/shared/messages';
 import { percent } from '../src/shared/summaryFormat';
 
 declare module 'chart.js' {
@@ -381,10 +381,9 @@ export class Charts {
     e.chart.update('none');
   }
 
-  /** The bar colours the charts draw with, on the body (`data-chart-colours`), so UI tests can check theming. */
+  /** The bar colours the charts draw with (in CHART_IDS order, '' for a chart not shown), on the body (`data-chart-colours`), so UI tests can check theming. */
   private mark(): void {
-    const ids: ChartId[] = ['thickness', 'seriesThickness', 'modalities'];
-    document.body.dataset.chartColours = ids
+    document.body.dataset.chartColours = CHART_IDS
       .map((id) => {
         const c = this.charts.get(id);
         return c ? this.colours.bars[c.colourIndex % this.colours.bars.length] : '';

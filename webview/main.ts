@@ -4,10 +4,13 @@
  */
 import { formatCount, formatNumber, formatTimestamp } from '../src/shared/format';
 import {
+  CHART_IDS,
   CHART_TITLES,
   isHostMessage,
   PROTOCOL_VERSION,
   type ChartId,
+  type ChecksSummary,
+  type PanelView,
   type PersistedState,
   type SeriesFacet,
   type StatsData,
@@ -17,6 +20,8 @@ import {
 import { sortedHistogram } from '../src/shared/summaryFormat';
 import { closePopoversOnOutsideClick, findings, statisticsCards } from './cards';
 import { Charts, type ChartBar, type ChartSpec } from './charts';
+import { ChecksSection } from './checks';
+import { CohortSection } from './cohort';
 import { clear, h } from './dom';
 import { SeriesTable } from './table';
 
@@ -29,9 +34,31 @@ function post(m: Outgoing): void {
   vscode.postMessage({ ...m, v: PROTOCOL_VERSION });
 }
 
+const VIEW_KEYS = ['sort', 'filter', 'facet', 'cohort'];
+let viewTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Keeps `patch` in the webview state; a change of the view also goes to the host (its copy, debounced). */
 function save(patch: Partial<PersistedState>): void {
-  persisted = { ...persisted, ...patch, v: PROTOCOL_VERSION };
+  const viewChanged = Object.keys(patch).some((k) => VIEW_KEYS.includes(k));
+  persisted = { ...persisted, ...patch, v: PROTOCOL_VERSION, ...(viewChanged ? { savedAt: Date.now() } : {}) };
   vscode.setState(persisted);
+  if (!viewChanged) return;
+  clearTimeout(viewTimer);
+  viewTimer = setTimeout(() => post({ type: 'saveView', view: currentView() }), 300);
+}
+
+function currentView(): PanelView {
+  const { savedAt, sort, filter, facet, cohort } = persisted;
+  return { savedAt: savedAt ?? Date.now(), sort, filter, facet, cohort };
+}
+
+/** The host's copy of the view, when newer than this webview's own (a reload outran VS Code's save of it). */
+function applyView(view: PanelView): void {
+  if (view.savedAt <= (persisted.savedAt ?? 0)) return;
+  persisted = { ...persisted, sort: view.sort, filter: view.filter, facet: view.facet, cohort: view.cohort, savedAt: view.savedAt, v: PROTOCOL_VERSION };
+  vscode.setState(persisted);
+  table.restoreView(view);
+  cohort.setForm(view.cohort);
 }
 
 let state: SummaryState | undefined;
@@ -79,10 +106,35 @@ actionButtons.refresh.addEventListener('click', () => post({ type: 'refresh' }))
 const table = new SeriesTable({
   onReveal: (uid) => post({ type: 'revealSeries', uid }),
   onViewChange: (view) => save(view),
-  onFacetChange: (facet) => markPicked(facet),
+  onFacetChange: (facet) => {
+    markPicked(facet);
+    checks.setActive(facet?.kind === 'check' ? facet.value : undefined);
+  },
   sort: persisted.sort,
   filter: persisted.filter,
   facet: persisted.facet,
+});
+
+const checks = new ChecksSection({
+  onPick: (check) => {
+    const cur = table.currentFacet;
+    if (!check) {
+      if (cur?.kind === 'check') table.setFacet(undefined);
+    } else {
+      table.setFacet({ kind: 'check', value: check });
+    }
+    const now = table.currentFacet;
+    live.textContent = now ? `Series table filtered: ${table.captionText}.` : `Filter removed: ${table.captionText}.`;
+    // The table is further down: bring it into view when it was just filtered.
+    if (now?.kind === 'check') table.element.scrollIntoView({ block: 'start' });
+  },
+});
+
+const cohort = new CohortSection({
+  form: persisted.cohort,
+  onChange: (form) => save({ cohort: form }),
+  onCount: (seq, filter) => post({ type: 'cohortCount', seq, filter }),
+  onExport: (format, filter) => post({ type: 'exportCohort', format, filter }),
 });
 closePopoversOnOutsideClick(app);
 
@@ -96,6 +148,8 @@ function setBusy(b: boolean): void {
   actionButtons.csv.disabled = busy || none;
   actionButtons.xlsx.disabled = busy || none;
   actionButtons.copy.disabled = busy || none;
+  cohort.setBusy(busy);
+  cohort.setHasData(!none);
   document.body.classList.toggle('busy', busy);
 }
 
@@ -125,11 +179,22 @@ interface ChartPlan {
   note?: string;
 }
 
-function chartPlans(st: StatsData): ChartPlan[] {
+function chartPlans(st: StatsData, ck: ChecksSummary | null | undefined): ChartPlan[] {
   const thicknessBars = (hist: Record<string, number>): ChartBar[] =>
     sortedHistogram(hist).map(([k, n]) => ({ key: Number(k), label: formatNumber(Number(k)), count: n }));
   const byThickness = (bar: ChartBar): SeriesFacet => ({ kind: 'thickness', value: Number(bar.key) });
   const modalities = Object.entries(st.modalities).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const stepPlan: ChartPlan[] = ck
+    ? [
+        {
+          id: 'seriesStep',
+          spec: { axis: 'numeric', bars: thicknessBars(ck.stepHistogram), unit: 'series', xUnit: 'mm' },
+          keyHeader: 'Measured step (mm)',
+          facet: (bar) => ({ kind: 'step', value: Number(bar.key) }),
+          note: `The median distance between neighbouring slices of each series, measured from their positions.${ck.noStep ? ` ${formatCount(ck.noStep)} series have no measured step.` : ''}`,
+        },
+      ]
+    : [];
   return [
     {
       id: 'thickness',
@@ -145,6 +210,7 @@ function chartPlans(st: StatsData): ChartPlan[] {
       facet: byThickness,
       note: 'A series with several thicknesses counts once for each.',
     },
+    ...stepPlan,
     {
       id: 'modalities',
       spec: { axis: 'category', bars: modalities.map(([m, n]) => ({ key: m, label: m || '(none)', count: n })), unit: 'instances' },
@@ -161,7 +227,8 @@ function pickedIndex(plan: ChartPlan, f: SeriesFacet | undefined): number | unde
   if (!f) return undefined;
   const i = plan.spec.bars.findIndex((b) => {
     const g = plan.facet(b);
-    return g.kind === f.kind && (g.kind === 'thickness' ? Math.abs(g.value - Number(f.value)) <= 1e-9 * Math.max(1, Math.abs(g.value)) : g.value === f.value);
+    if (g.kind !== f.kind) return false;
+    return typeof g.value === 'number' ? Math.abs(g.value - Number(f.value)) <= 1e-9 * Math.max(1, Math.abs(g.value)) : g.value === f.value;
   });
   return i < 0 ? undefined : i;
 }
@@ -241,7 +308,7 @@ function emptyState(s: SummaryState, st: StatsData): HTMLElement {
   );
 }
 
-function render(s: SummaryState): void {
+function render(s: SummaryState, fromHost = true): void {
   state = s;
   renderFolder(s);
   clear(banner);
@@ -251,7 +318,7 @@ function render(s: SummaryState): void {
   const st = s.stats;
   if (st?.incomplete) addBanner('The last index run was interrupted: these numbers cover part of the workspace. Run "DICOM: Index Workspace" to finish it.', 'warning');
 
-  for (const id of ['thickness', 'seriesThickness', 'modalities'] as ChartId[]) charts.drop(id);
+  for (const id of CHART_IDS) charts.drop(id);
   plans = [];
   clear(body);
 
@@ -291,8 +358,13 @@ function render(s: SummaryState): void {
   const found = findings(st);
   if (found) body.append(found);
 
+  // Dataset checks
+  const facet = table.currentFacet;
+  checks.render(s.checks, facet?.kind === 'check' ? facet.value : undefined);
+  body.append(checks.element);
+
   // Charts
-  plans = chartPlans(st);
+  plans = chartPlans(st, s.checks);
   const chartSection = h('section', { class: 'charts', 'aria-label': 'Charts' }, live);
   body.append(chartSection);
   plans.forEach((plan, i) => {
@@ -301,6 +373,12 @@ function render(s: SummaryState): void {
     if (plan.spec.bars.length) charts.show(plan.id, canvas, { ...plan.spec, picked: pickedIndex(plan, table.currentFacet) }, i);
     else figure.querySelector('.chart-box')!.replaceChildren(h('p', { class: 'chart-empty' }, 'No values.'));
   });
+
+  // Cohort
+  cohort.setModalities(Object.keys(st.modalities));
+  body.append(cohort.element);
+  // A state restored from before the reload is shown at once; the count waits for the host's.
+  if (fromHost) cohort.recount();
 
   // Series table
   body.append(table.element);
@@ -323,6 +401,12 @@ window.addEventListener('message', (event: MessageEvent) => {
       break;
     case 'notice':
       showNotice(m.text, m.kind);
+      break;
+    case 'cohortCount':
+      cohort.answer(m.seq, m.count, m.error);
+      break;
+    case 'view':
+      applyView(m.view);
       break;
   }
 });
@@ -349,6 +433,6 @@ const retheme = () => {
 new MutationObserver(retheme).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 new MutationObserver(retheme).observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 
-if (persisted.state) render(persisted.state);
+if (persisted.state) render(persisted.state, false);
 else setBusy(false);
 post({ type: 'ready' });

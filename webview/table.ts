@@ -7,6 +7,7 @@
  * Up/Down, Page Up/Down, Home/End move between rows, Enter reveals the row's series; Up from the
  * first row reaches the headers, where Left/Right move and Enter sorts; Down goes back to the rows.
  */
+import { ALL_CHECKS } from '../src/shared/checks';
 import { countOf, formatCount, formatDicomDate, formatNumber, formatPersonName } from '../src/shared/format';
 import type { SeriesColumn, SeriesFacet, SeriesRow } from '../src/shared/messages';
 import { formatPixelSpacing } from '../src/shared/summaryFormat';
@@ -89,11 +90,29 @@ const sameThickness = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.m
 
 export function matchesFacet(r: SeriesRow, f: SeriesFacet | undefined): boolean {
   if (!f) return true;
-  return f.kind === 'thickness' ? r.thickness.some((t) => sameThickness(t, f.value)) : r.modality === f.value;
+  switch (f.kind) {
+    case 'thickness':
+      return r.thickness.some((t) => sameThickness(t, f.value));
+    case 'step':
+      return r.step != null && sameThickness(r.step, f.value);
+    case 'modality':
+      return r.modality === f.value;
+    case 'check':
+      return (r.findings ?? []).includes(f.value);
+  }
 }
 
 export function facetLabel(f: SeriesFacet): string {
-  return f.kind === 'thickness' ? `Slice thickness ${formatNumber(f.value)} mm` : `Modality ${f.value || '(none)'}`;
+  switch (f.kind) {
+    case 'thickness':
+      return `Slice thickness ${formatNumber(f.value)} mm`;
+    case 'step':
+      return `Measured step ${formatNumber(f.value)} mm`;
+    case 'modality':
+      return `Modality ${f.value || '(none)'}`;
+    case 'check':
+      return `Check: ${ALL_CHECKS[f.value]?.title ?? f.value}`;
+  }
 }
 
 /** "75 series · 2 groups of files without a Series UID"; with a filter, "Showing 3 of 75 series …". */
@@ -204,6 +223,15 @@ export class SeriesTable {
   setFacet(f: SeriesFacet | undefined): void {
     this.facet = f && this.facet && f.kind === this.facet.kind && f.value === this.facet.value ? undefined : f;
     this.update(true);
+    this.opts.onFacetChange(this.facet);
+  }
+
+  /** Takes a view saved elsewhere (the host's copy after a reload): sort, text filter and chip. */
+  restoreView(view: { sort?: { column: SeriesColumn; descending: boolean }; filter?: string; facet?: SeriesFacet }): void {
+    if (view.sort && COLUMNS.some((c) => c.key === view.sort!.column)) this.sort = view.sort;
+    this.filterInput.value = view.filter ?? '';
+    this.facet = view.facet;
+    this.update(false);
     this.opts.onFacetChange(this.facet);
   }
 

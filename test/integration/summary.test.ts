@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as ExcelJS from 'exceljs';
 import * as vscode from 'vscode';
 import { computeStats } from '../../src/core/stats';
-import { querySeries } from '../../src/extension/summary/data';
+import { readSummary } from '../../src/extension/summary/data';
 import { summaryMarkdown } from '../../src/extension/summary/markdown';
 import { PROTOCOL_VERSION, SummaryState } from '../../src/shared/messages';
 import type { DicomApi } from '../../src/extension/api';
@@ -100,11 +100,13 @@ describe('summary panel', function () {
 
   it('the statistics and series it is sent equal the database\'s', async () => {
     const state = (await vscode.commands.executeCommand<Info>(TEST_COMMAND, { op: 'refresh' })).state!;
-    const expected = await api.service.withDatabase(folder, (idx) => ({ stats: computeStats(idx), series: querySeries(idx) }));
+    const expected = await api.service.withDatabase(folder, (idx) => readSummary(idx));
     assert.ok(expected);
     assert.deepStrictEqual(state.stats, expected.stats);
-    assert.deepStrictEqual(state.series, expected.series.rows);
-    assert.strictEqual(state.seriesTotal, expected.series.total);
+    assert.deepStrictEqual(state.series, expected.series);
+    assert.strictEqual(state.seriesTotal, expected.seriesTotal);
+    assert.deepStrictEqual(state.checks, expected.checks);
+    assert.strictEqual(state.checks?.series, 3);
     assert.strictEqual(state.folder, folder.uri.toString());
     // and what the fixture put there
     const st = state.stats!;
@@ -183,6 +185,27 @@ describe('summary panel', function () {
     } catch {
       // the headless browser may refuse to read the clipboard; the write went through without error
     }
+  });
+
+  it('counts a cohort (a refused SQL condition is an error for the user) and exports it', async () => {
+    // The three series of the fixture and SUM-3 (3 mm, 2 images), added by the test above.
+    const all = await send<{ count: { series: number } | null; error?: string }>({ type: 'cohortCount', seq: 1, filter: {} });
+    assert.strictEqual(all.count?.series, 4);
+    const thick = await send<{ count: { series: number; images: number } | null }>({ type: 'cohortCount', seq: 2, filter: { minThickness: 2 } });
+    assert.deepStrictEqual([thick.count?.series, thick.count?.images], [3, 7]);
+    const bad = await send<{ count: null; error?: string }>({ type: 'cohortCount', seq: 3, filter: { where: 'no_such_column = 1' } });
+    assert.strictEqual(bad.count, null);
+    assert.match(bad.error ?? '', /^The SQL condition was refused/);
+    const target = vscode.Uri.file(path.join(out, 'cohort.csv'));
+    const written = await withSaveDialogAnswer(target, () => send<string>({ type: 'exportCohort', format: 'csv', filter: { minThickness: 2 } }));
+    assert.strictEqual(written, target.toString());
+    const lines = fs.readFileSync(target.fsPath, 'utf8').replace(/^\ufeff/, '').split('\r\n').filter(Boolean);
+    assert.strictEqual(lines.length, 4, 'header and three series');
+    // A name without a cohort extension gets the button's format.
+    const bare = vscode.Uri.file(path.join(out, 'manifest'));
+    const json = await withSaveDialogAnswer(bare, () => send<string>({ type: 'exportCohort', format: 'json', filter: {} }));
+    assert.strictEqual(json, vscode.Uri.file(`${bare.fsPath}.json`).toString());
+    assert.strictEqual(JSON.parse(fs.readFileSync(`${bare.fsPath}.json`, 'utf8')).series.length, 4);
   });
 
   it('ignores messages of another protocol version or shape', async () => {

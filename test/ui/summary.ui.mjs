@@ -9,16 +9,22 @@
 // of a series (card, caption and rows agree), the thickness charts' numeric axis (bar positions),
 // filtering the table by clicking a bar and by the keyboard (a removable chip), the table as one Tab
 // stop with arrow keys, the Modalities card one card high with 14 modalities, the charts' data
-// tables for screen readers; and a folder without DICOM files shows an empty summary.
+// tables for screen readers; and a folder without DICOM files shows an empty summary. The dataset
+// checks and the cohort: the workspace also holds a series with a slice missing and a clean one
+// (dcmjs fixtures); the Dataset checks section lists the missing slice, clicking it filters the
+// table to that series, the series row reveals it in the tree, the step chart is drawn, the cohort
+// count follows "Volumes only", a refused SQL condition is said inline, Export CSV writes the
+// cohort, and the filters survive a window reload.
 // Screenshots: test-results/summary-light.png, summary-dark.png, summary-real-dark.png,
 // summary-real-dark-table.png, summary-real-light.png, summary-real-light-table.png,
-// summary-empty.png (and a few more).
+// summary-empty.png, summary-checks-light.png, summary-cohort-light.png, summary-checks-dark.png,
+// summary-cohort-dark.png (and a few more).
 //
 //   npx tsc -p . && node scripts/build.mjs && node test/ui/summary.ui.mjs [--keep] [--headed]
 //
 // Prints `ui summary: N passed, N failed` and exits non-zero on a failure.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +42,7 @@ const t0 = Date.now();
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 const sampleCli = path.join(repoRoot, 'out', 'tools', 'sample', 'cli.js');
-for (const f of [cli, sampleCli, path.join(repoRoot, 'dist', 'extension.js'), path.join(repoRoot, 'dist', 'webview.js')]) {
+for (const f of [cli, sampleCli, path.join(repoRoot, 'out', 'test', 'fixtures', 'dicomFiles.js'), path.join(repoRoot, 'dist', 'extension.js'), path.join(repoRoot, 'dist', 'webview.js')]) {
   if (!existsSync(f)) {
     console.error(`[ui summary] ${path.relative(repoRoot, f)} is missing: run \`npx tsc -p . && node scripts/build.mjs\``);
     process.exit(2);
@@ -66,7 +72,13 @@ writeFileSync(path.join(workspace, 'incoming', 'report.dcm'), 'also not DICOM\n'
   const src = firstDcm(path.join(workspace, readdirSync(workspace).find((d) => d.startsWith('LIDC'))));
   writeFileSync(path.join(workspace, 'incoming', 'cut.dcm'), readFileSync(src).subarray(0, 300));
 }
+// A series of 8 slices with its 4th slice gone (missing slices) and a clean one, written by dcmjs.
+const fx = require(path.join(repoRoot, 'out', 'test', 'fixtures', 'dicomFiles.js'));
+const gapSeries = fx.writeSeries(path.join(workspace, 'checks', 'GAP-1', 'gap'), { count: 8, sliceThickness: 2.5, patientId: 'GAP-1', patientName: 'Gap^Series', seriesNumber: 7, seriesDescription: 'GAP SERIES' });
+rmSync(gapSeries.paths[3]);
+const cleanSeries = fx.writeSeries(path.join(workspace, 'checks', 'CLEAN-1', 'clean'), { count: 6, sliceThickness: 1.25, patientId: 'CLEAN-1', patientName: 'Clean^Series', seriesNumber: 8, seriesDescription: 'CLEAN SERIES' });
 execFileSync(process.execPath, [cli, 'index', workspace], { stdio: 'pipe' });
+const expectedChecks = JSON.parse(execFileSync(process.execPath, [cli, 'check', path.join(workspace, '.dicom', 'index.sqlite'), '--json'], { encoding: 'utf8' }));
 const expected = JSON.parse(execFileSync(process.execPath, [cli, 'stats', path.join(workspace, '.dicom', 'index.sqlite'), '--json'], { encoding: 'utf8' }));
 say(`workspace ${workspace}: ${expected.files.total} files, ${expected.series} series`);
 
@@ -172,6 +184,27 @@ async function panelScreenshots(frame, name) {
   await frame.evaluate(() => window.scrollTo(0, 0));
 }
 
+/** A screenshot with the panel scrolled to one of its sections. */
+async function sectionScreenshot(frame, selector, name) {
+  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+  await frame.evaluate((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'start' }), selector);
+  await page.mouse.move(1400, 940);
+  await page.waitForTimeout(600);
+  await screenshot(page, name);
+  await frame.evaluate(() => window.scrollTo(0, 0));
+}
+
+/** The cohort's live count: { patients, studies, series, images } as numbers. */
+const cohortCount = (frame) =>
+  frame.$$eval('section.cohort .cohort-count .figure', (els) => Object.fromEntries(els.map((e) => [e.dataset.key, Number(e.querySelector('strong').textContent.replace(/,/g, ''))])));
+async function waitForCohortSeries(frame, n, what) {
+  try {
+    await frame.waitForFunction((n) => document.querySelector('section.cohort .cohort-count .figure[data-key="series"] strong')?.textContent.replace(/,/g, '') === String(n) && !document.querySelector('section.cohort.pending'), n, { timeout: 15000 });
+  } catch {
+    throw new Error(`the cohort count did not become ${n} series (${what}): ${JSON.stringify(await cohortCount(frame))}, error: ${await frame.locator('.cohort-error').innerText().catch(() => '')}`);
+  }
+}
+
 /** The series table's visible cells of one column (1-based), row by row. */
 const columnTexts = (frame, n) => frame.$$eval(`section.series tbody tr[data-i] td:nth-child(${n})`, (tds) => tds.map((td) => td.textContent.trim()));
 const shownRows = (frame) => frame.locator('section.series tbody tr[data-i]').count();
@@ -270,6 +303,8 @@ async function realCorpusChecks() {
     const all = await shownRows(frame);
     const bars = await barsOf(frame, 'seriesThickness');
     const ten = bars.find((b) => b.key === 10);
+    // The Dataset checks section (many rows on this corpus) pushes the charts down: bring this one into view.
+    await frame.locator('figure[data-chart="seriesThickness"] canvas').scrollIntoViewIfNeeded();
     const box = await frame.locator('figure[data-chart="seriesThickness"] canvas').boundingBox();
     await page.mouse.click(box.x + ten.x, box.y + (ten.top + ten.base) / 2);
     await frame.locator('.chip', { hasText: 'Slice thickness 10 mm' }).waitFor({ timeout: 5000 });
@@ -456,7 +491,7 @@ try {
     assertEq(rows, expected.series, 'series table rows');
   });
 
-  await check('the three chart canvases are drawn', async () => {
+  await check('the four chart canvases are drawn (the measured step beside the thickness)', async () => {
     const drawn = await frame.evaluate(() =>
       [...document.querySelectorAll('figure.chart canvas')].map((c) => {
         const ctx = c.getContext('2d');
@@ -466,7 +501,7 @@ try {
         return { w: c.width, h: c.height, painted };
       }),
     );
-    assertEq(drawn.length, 3, 'canvases');
+    assertEq(drawn.length, 4, 'canvases');
     for (const d of drawn) if (!(d.w > 100 && d.h > 100 && d.painted > 500)) throw new Error(`a canvas is not drawn: ${JSON.stringify(d)}`);
   });
 
@@ -474,6 +509,89 @@ try {
   await page.mouse.move(900, 600);
   await page.waitForTimeout(1200);
   await screenshot(page, 'summary-light.png');
+
+  const volumes = expectedChecks.totals.volumes;
+  const checked = expectedChecks.totals.series;
+  await check('the Dataset checks section: volumes ready to use, one row per check that fired (the missing slice listed)', async () => {
+    assert(volumes < checked, `the fixtures hold a series that is no volume (${volumes} of ${checked})`);
+    assertEq(expectedChecks.totals.byCheck.missing_slices, 1, 'the CLI finds one series with missing slices');
+    const verdict = (await frame.locator('section.checks .checks-verdict').innerText()).trim();
+    assert(verdict.startsWith(`${volumes} of ${checked} series are volumes ready to use`), `verdict: ${verdict}`);
+    const fired = Object.entries(expectedChecks.totals.byCheck).filter(([, n]) => n > 0).map(([k]) => k);
+    const rows = await frame.$$eval('section.checks .check-row', (els) => els.map((e) => e.dataset.check));
+    assertEq([...rows].sort(), [...fired, ...expectedChecks.dataset.map((f) => f.check)].sort(), 'one row per check that fired');
+    const row = frame.locator('button.check-row[data-check="missing_slices"]');
+    const text = await row.innerText();
+    assert(/Missing slices/.test(text) && /1 series · 7 images/.test(text), `the missing-slices row: ${text}`);
+    assertEq((await row.locator('.sev').innerText()).trim().toLowerCase(), 'error', 'severity badge');
+    assertEq(await row.getAttribute('aria-pressed'), 'false', 'not chosen yet');
+  });
+
+  await check('the step chart: one bar per measured step on the logarithmic axis, with its data table', async () => {
+    const bars = await barsOf(frame, 'seriesStep');
+    const steps = [...new Set(expectedChecks.series.filter((x) => x.spacing?.median > 0).map((x) => Number(x.spacing.median.toFixed(3))))].sort((a, b) => a - b);
+    assertEq(bars.map((b) => b.key), steps, 'bar keys: the measured steps');
+    const xs = bars.map((b) => b.x);
+    assertEq(xs, [...xs].sort((a, b) => a - b), 'bars left to right');
+    assertEq(await frame.locator('figure[data-chart="seriesStep"] table.sr-only > tr').count(), bars.length, 'data table rows');
+  });
+
+  await check('clicking the check filters the series table to that series; a row reveals it in the tree; the chip clears it', async () => {
+    const all = await shownRows(frame);
+    await frame.locator('button.check-row[data-check="missing_slices"]').click();
+    await frame.locator('.chip', { hasText: 'Check: Missing slices' }).waitFor({ timeout: 5000 });
+    assertEq(await frame.locator('button.check-row[data-check="missing_slices"]').getAttribute('aria-pressed'), 'true', 'the row is chosen');
+    const uids = await frame.$$eval('section.series tbody tr[data-i]', (trs) => trs.map((tr) => tr.dataset.uid));
+    assertEq(uids, [gapSeries.seriesInstanceUid], 'the rows shown');
+    assert((await frame.locator('.table-caption').innerText()).startsWith(`Showing 1 of ${expected.series} series`), 'caption');
+    await sectionScreenshot(frame, 'section.checks', 'summary-checks-light.png');
+    await frame.locator('section.series tbody tr[data-i="0"]').click();
+    await page.locator('.monaco-list-row.selected', { hasText: /GAP SERIES/ }).first().waitFor({ state: 'visible', timeout: 15000 });
+    await page.locator('.tab', { hasText: 'DICOM Summary' }).first().click();
+    await frame.locator('.chip button.chip-remove').click();
+    await frame.locator('.chip').waitFor({ state: 'detached', timeout: 5000 });
+    assertEq(await shownRows(frame), all, 'every row is back');
+    assertEq(await frame.locator('button.check-row[data-check="missing_slices"]').getAttribute('aria-pressed'), 'false', 'the row is no longer chosen');
+  });
+
+  await check('the cohort: the live count is every series, "Volumes only" leaves the volumes; a refused SQL condition is said inline', async () => {
+    await waitForCohortSeries(frame, checked, 'no filter');
+    const c = await cohortCount(frame);
+    assertEq(c.patients, expected.patients, 'cohort patients');
+    assertEq(c.images, expectedChecks.totals.images, 'cohort slices');
+    await frame.locator('section.cohort label', { hasText: 'Volumes only' }).click();
+    await waitForCohortSeries(frame, volumes, 'volumes only');
+    // The free condition: the database refuses an unknown column; the message shows, the exports wait.
+    await frame.locator('section.cohort details.advanced summary').click();
+    const sql = frame.locator('section.cohort input.sql');
+    await sql.fill('no_such_column > 1');
+    await frame.locator('.cohort-error', { hasText: /SQL condition was refused/ }).waitFor({ timeout: 10000 });
+    assertEq(await frame.locator('section.cohort button[data-format="csv"]').isDisabled(), true, 'export disabled while the filter cannot run');
+    await sql.fill('Rows > 0');
+    await waitForCohortSeries(frame, volumes, 'volumes only, Rows > 0');
+    assertEq((await frame.locator('.cohort-error').innerText()).trim(), '', 'no error');
+    await sql.fill('');
+    await waitForCohortSeries(frame, volumes, 'volumes only');
+    await sectionScreenshot(frame, 'section.cohort', 'summary-cohort-light.png');
+  });
+
+  const cohortCsv = path.join(outDir, 'cohort.csv');
+  await check('Export the cohort as CSV: the save dialog offers cohort.csv, the file has one row per series of the cohort', async () => {
+    await frame.locator('section.cohort button[data-format="csv"]').click();
+    const input = page.locator('.quick-input-widget .quick-input-box input').first();
+    await input.waitFor({ state: 'visible', timeout: 30000 });
+    await page.waitForTimeout(500);
+    const offered = await input.inputValue();
+    assert(offered.endsWith('/cohort.csv'), `the dialog offers cohort.csv: ${offered}`);
+    await answerSaveDialog(page, cohortCsv);
+    await waitForNotification(page, new RegExp(`exported a cohort of ${volumes} series .* to cohort\\.csv`, 'i'), { timeout: 60000 });
+    await waitForFile(cohortCsv);
+    const lines = readFileSync(cohortCsv, 'utf8').replace(/^\ufeff/, '').split('\r\n').filter(Boolean);
+    assertEq(lines.length, volumes + 1, 'cohort CSV lines (header + series)');
+    assert(!readFileSync(cohortCsv, 'utf8').includes(gapSeries.seriesInstanceUid), 'the series with a missing slice is not in a volumes-only cohort');
+    assert(readFileSync(cohortCsv, 'utf8').includes(cleanSeries.seriesInstanceUid), 'the clean series is');
+    await frame.locator('.notice', { hasText: 'Exported' }).waitFor({ timeout: 10000 });
+  });
 
   await check('the table filters by text and sorts by a column, keyboard included', async () => {
     const first = await frame.locator('section.series tbody tr[data-uid] td').first().innerText();
@@ -548,7 +666,7 @@ try {
     // the charts use the dark theme's --vscode-charts-* colours
     await frame.waitForFunction(() => {
       const s = getComputedStyle(document.body);
-      const want = ['--vscode-charts-blue', '--vscode-charts-purple', '--vscode-charts-green'].map((v) => s.getPropertyValue(v).trim()).join(' ');
+      const want = ['--vscode-charts-blue', '--vscode-charts-purple', '--vscode-charts-green', '--vscode-charts-orange'].map((v) => s.getPropertyValue(v).trim()).join(' ');
       return document.body.dataset.chartColours === want;
     }, null, { timeout: 10000 });
     say(`chart colours after the theme change: ${await frame.evaluate(() => document.body.dataset.chartColours)} (before: ${beforeColours})`);
@@ -559,14 +677,23 @@ try {
   });
 
   await screenshot(page, 'summary-dark.png');
+  await frame.locator('button.check-row[data-check="missing_slices"]').click();
+  await frame.locator('.chip', { hasText: 'Check: Missing slices' }).waitFor({ timeout: 5000 });
+  await sectionScreenshot(frame, 'section.checks', 'summary-checks-dark.png');
+  await sectionScreenshot(frame, 'section.cohort', 'summary-cohort-dark.png');
 
-  await check('after a window reload the panel is restored by its serializer', async () => {
+  await check('after a window reload the panel is restored by its serializer, with its check filter and cohort form', async () => {
     await page.reload({ waitUntil: 'domcontentloaded' });
     await waitForWorkbench(page, { timeout: 90000 });
     const restored = await summaryWebviewFrame(page, 90000);
     await restored.waitForFunction((n) => document.querySelector('.card[data-key="instances"] .value')?.textContent?.replace(/,/g, '') === String(n), expected.instances, { timeout: 30000 });
     const tabs = await page.locator('.tab', { hasText: 'DICOM Summary' }).count();
     assertEq(tabs, 1, 'summary tabs');
+    await restored.locator('.chip', { hasText: 'Check: Missing slices' }).waitFor({ timeout: 10000 });
+    assertEq(await restored.$$eval('section.series tbody tr[data-i]', (trs) => trs.map((tr) => tr.dataset.uid)), [gapSeries.seriesInstanceUid], 'the table is still filtered to the check');
+    assertEq(await restored.locator('button.check-row[data-check="missing_slices"]').getAttribute('aria-pressed'), 'true', 'the check row is still chosen');
+    assertEq(await restored.locator('section.cohort input[data-field="volumesOnly"]').isChecked(), true, '"Volumes only" is still ticked');
+    await waitForCohortSeries(restored, volumes, 'restored: volumes only');
   });
 
   if (realCorpus) await realCorpusChecks();

@@ -169,7 +169,7 @@ describe('summary: series query', function () {
       assert.equal(capped.total, 3);
       assert.equal(capped.rows.length, 2);
 
-      const summary = readSummary(idx);
+      const summary = await readSummary(idx);
       assert.deepEqual(summary.stats, computeStats(idx));
       assert.equal(summary.seriesTotal, 3);
     } finally {

@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 
+// The protocol version, read from its one definition (src/shared/messages.ts).
+const PROTOCOL_VERSION = Number(/export const PROTOCOL_VERSION = (\d+)/.exec(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/shared/messages.ts'), 'utf8'))[1]);
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: opts } = parseArgs({
   options: {
@@ -84,6 +87,8 @@ function sampleState() {
         thickness: p % 13 === 0 ? [t, 2.5] : [t],
         pixelSpacing: ['0.703125\\0.703125'],
         size: p % 9 === 0 ? ['2048×2048'] : ['512×512'],
+        findings: p % 11 === 0 ? ['missing_slices'] : p % 7 === 0 ? ['irregular_spacing', 'instance_number_gaps'] : p % 9 === 0 ? ['localizer'] : [],
+        step: p % 9 === 0 ? null : t,
       });
     }
   }
@@ -111,6 +116,19 @@ function sampleState() {
     },
     series,
     seriesTotal: series.length,
+    checks: {
+      series: series.length,
+      volumes: series.length - 14,
+      rows: [
+        { check: 'missing_slices', severity: 'error', series: 3, images: 512, count: null, detail: '' },
+        { check: 'irregular_spacing', severity: 'warning', series: 5, images: 1020, count: null, detail: '' },
+        { check: 'study_in_several_patients', severity: 'warning', series: null, images: null, count: 1, detail: '1 Study UID found under more than one PatientID' },
+        { check: 'instance_number_gaps', severity: 'info', series: 5, images: 1020, count: null, detail: '' },
+        { check: 'localizer', severity: 'info', series: 4, images: 8, count: null, detail: '' },
+      ],
+      stepHistogram: Object.fromEntries(Object.entries(seriesHistogram).map(([k, n]) => [k, Math.max(1, n - 1)])),
+      noStep: 4,
+    },
     indexing: false,
     computedAt: new Date().toISOString(),
   };
@@ -123,7 +141,16 @@ function pageHtml(theme) {
 <body class="${theme.cls}"><div id="app"></div>
 <script>
   window.__posted = [];
-  window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: (s) => s });
+  // The host's side of the cohort count, faked: a count that shrinks with every field set.
+  const answer = (m) => {
+    const n = Object.keys(m.filter).length;
+    const where = m.filter.where;
+    const msg = where && /bad/.test(where)
+      ? { v: m.v, type: 'cohortCount', seq: m.seq, count: null, error: 'The SQL condition was refused: no such column: bad' }
+      : { v: m.v, type: 'cohortCount', seq: m.seq, count: { patients: 40 - 5 * n, studies: 41 - 5 * n, series: 80 - 9 * n, images: 14000 - 1500 * n, files: 14000 - 1500 * n } };
+    setTimeout(() => window.postMessage(msg, '*'), 20);
+  };
+  window.acquireVsCodeApi = () => ({ postMessage: (m) => { window.__posted.push(m); if (m.type === 'cohortCount') answer(m); }, getState: () => undefined, setState: (s) => s });
 </script>
 <script>${readFileSync(path.join(root, 'dist', 'webview.js'), 'utf8')}</script></body></html>`;
 }
@@ -138,7 +165,7 @@ try {
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
       await page.setContent(pageHtml(theme));
-      await page.evaluate((s) => window.postMessage({ v: 2, type: 'state', state: s }, '*'), state);
+      await page.evaluate(([s, v]) => window.postMessage({ v, type: 'state', state: s }, '*'), [state, PROTOCOL_VERSION]);
       await page.waitForSelector('canvas');
       await page.waitForTimeout(300);
       const file = path.join(opts.out, `preview-${name}-${width}.png`);

@@ -10,13 +10,19 @@ import type { SummaryHost } from '../contracts';
 import {
   CHART_TITLES,
   HostMessage,
+  isPanelView,
   isWebviewMessage,
   PersistedState,
   PROTOCOL_VERSION,
   SummaryState,
   WebviewMessage,
 } from '../../shared/messages';
+import { CohortFilterError, countCohort } from '../../core/cohort/query';
+import { cohortFormatOf, exportCohort } from '../../core/cohort/export';
 import { computeStats } from '../../core/stats';
+import { sqliteStore } from '../../core/store/sqliteStore';
+import type { CohortCount, CohortFilter, CohortFormat } from '../../shared/cohort';
+import { countOf } from '../../shared/format';
 import { readSummary } from './data';
 import { localResourceRoots, summaryHtml } from './html';
 import { summaryMarkdown } from './markdown';
@@ -26,6 +32,8 @@ export const SHOW_SUMMARY_COMMAND = 'dicom.showSummary';
 /** Not contributed (hidden from the palette): lets integration tests see what the panel was sent and act as its webview. */
 export const SUMMARY_TEST_COMMAND = '_dicom.summaryTest';
 const INDEX_COMMAND = 'dicom.indexWorkspace';
+/** The workspace-state key of the host's copy of the panel's view (see PanelView). */
+export const VIEW_STATE_KEY = 'dicom.summary.view';
 
 type Outgoing = HostMessage extends infer M ? (M extends { v: number } ? Omit<M, 'v'> : never) : never;
 
@@ -194,7 +202,7 @@ export class SummaryPanel implements vscode.Disposable {
     if (!folder) return base;
     try {
       const data = await this.host.service.withDatabase(folder, (idx) => readSummary(idx));
-      if (data) Object.assign(base, { stats: data.stats, series: data.series, seriesTotal: data.seriesTotal });
+      if (data) Object.assign(base, { stats: data.stats, series: data.series, seriesTotal: data.seriesTotal, checks: data.checks });
     } catch (e) {
       base.error = `Could not read the index: ${(e as Error).message}`;
     }
@@ -212,10 +220,16 @@ export class SummaryPanel implements vscode.Disposable {
     }
     const m: WebviewMessage = raw;
     switch (m.type) {
-      case 'ready':
+      case 'ready': {
+        const view = this.context.workspaceState.get<unknown>(VIEW_STATE_KEY);
+        if (isPanelView(view)) this.post({ type: 'view', view });
         if (this.lastState) this.post({ type: 'state', state: this.lastState });
         await this.refresh();
         return this.lastState;
+      }
+      case 'saveView':
+        await this.context.workspaceState.update(VIEW_STATE_KEY, m.view);
+        return undefined;
       case 'refresh':
         await this.refresh();
         return this.lastState;
@@ -244,6 +258,72 @@ export class SummaryPanel implements vscode.Disposable {
       case 'indexWorkspace':
         await vscode.commands.executeCommand(INDEX_COMMAND).then(undefined, (e: Error) => vscode.window.showErrorMessage(`Could not start indexing: ${e.message}`));
         return undefined;
+      case 'cohortCount':
+        return this.countCohort(m.seq, m.filter);
+      case 'exportCohort':
+        return this.exportCohort(m.format, m.filter);
+    }
+  }
+
+  /** Counts the cohort and answers the webview (`seq` is its question's number). */
+  private async countCohort(seq: number, filter: CohortFilter): Promise<{ count: CohortCount | null; error?: string }> {
+    const folder = this.currentFolder();
+    let answer: { count: CohortCount | null; error?: string };
+    try {
+      const count = folder ? await this.host.service.withDatabase(folder, (idx) => countCohort(sqliteStore(idx), filter)) : undefined;
+      answer = count ? { count } : { count: null, error: 'There is no index to count in yet.' };
+    } catch (e) {
+      answer = { count: null, error: e instanceof CohortFilterError ? capitalise(e.message) : `The cohort could not be counted: ${(e as Error).message}` };
+    }
+    this.post({ type: 'cohortCount', seq, ...answer });
+    return answer;
+  }
+
+  /** Save dialog (cohort.csv / .json / .parquet in the folder), the export, then a notification. */
+  private async exportCohort(format: CohortFormat, filter: CohortFilter): Promise<string | undefined> {
+    const folder = this.currentFolder();
+    if (!folder) return undefined;
+    const what = COHORT_FORMAT_NAMES[format];
+    const target = await vscode.window.showSaveDialog({
+      title: `Export the cohort: ${what}`,
+      saveLabel: 'Export Cohort',
+      defaultUri: vscode.Uri.joinPath(folder.uri, `cohort.${format}`),
+      filters: { [what]: [format] },
+    });
+    if (!target) return undefined;
+    if (target.scheme !== 'file') {
+      void vscode.window.showErrorMessage('DICOM: exports are written to files on this machine only.');
+      return undefined;
+    }
+    // The extension picks the format: a name typed without one gets the button's.
+    const file = cohortFormatOf(target.fsPath) ? target.fsPath : `${target.fsPath}.${format}`;
+    const uri = vscode.Uri.file(file);
+    this.post({ type: 'busy', busy: true, action: 'Exporting the cohort' });
+    try {
+      const r = await this.host.service.withDatabase(folder, (idx) => exportCohort(idx, filter, file));
+      if (!r) {
+        this.post({ type: 'notice', text: 'There is no index to export from yet.', kind: 'error' });
+        return undefined;
+      }
+      const name = path.basename(file);
+      const counted = `${countOf(r.count.series, 'series', 'series')} (${countOf(r.count.images, 'slice')})`;
+      this.post({ type: 'notice', text: `Exported ${counted} to ${name}.`, kind: 'info' });
+      const actions = r.format === 'parquet' ? ['Reveal in File Explorer'] : ['Open', 'Reveal in File Explorer'];
+      void vscode.window.showInformationMessage(`DICOM: exported a cohort of ${counted} to ${name} (${r.format.toUpperCase()}).`, ...actions).then((choice) => {
+        if (choice === 'Open') void vscode.commands.executeCommand('vscode.open', uri);
+        else if (choice === 'Reveal in File Explorer') {
+          const local = vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName;
+          void vscode.commands.executeCommand(local ? 'revealFileInOS' : 'revealInExplorer', uri).then(undefined, () => vscode.commands.executeCommand('revealInExplorer', uri));
+        }
+      });
+      return uri.toString();
+    } catch (e) {
+      const text = (e as Error).message;
+      this.post({ type: 'notice', text: `The cohort export failed: ${text}`, kind: 'error' });
+      void vscode.window.showErrorMessage(`DICOM: the cohort export failed: ${text}`);
+      return undefined;
+    } finally {
+      this.post({ type: 'busy', busy: false });
     }
   }
 
@@ -277,7 +357,7 @@ export class SummaryPanel implements vscode.Disposable {
       this.post({ type: 'notice', text: 'The chart could not be turned into a PNG image.', kind: 'error' });
       return undefined;
     }
-    const name = { thickness: 'slice-thickness-instances.png', seriesThickness: 'slice-thickness-series.png', modalities: 'modalities.png' }[chart];
+    const name = { thickness: 'slice-thickness-instances.png', seriesThickness: 'slice-thickness-series.png', seriesStep: 'slice-step-series.png', modalities: 'modalities.png' }[chart];
     const target = await vscode.window.showSaveDialog({
       title: `Save chart: ${CHART_TITLES[chart]}`,
       saveLabel: 'Save Chart',
@@ -331,6 +411,14 @@ export class SummaryPanel implements vscode.Disposable {
     this.disposables.forEach((d) => d.dispose());
   }
 }
+
+const COHORT_FORMAT_NAMES: Record<CohortFormat, string> = {
+  csv: 'CSV (one row per series)',
+  json: 'JSON training manifest',
+  parquet: 'Apache Parquet',
+};
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
  * The workspace folder a command argument points at: a tree node (`{ folder }`), a WorkspaceFolder

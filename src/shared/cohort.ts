@@ -40,5 +40,35 @@ export interface CohortCount {
   files: number;
 }
 
+/** The columns of the index's `series_geometry` table, in order (what a cohort's free SQL condition may name). */
+export const SERIES_GEOMETRY_COLUMNS = [
+  'SeriesInstanceUID',
+  'PatientID',
+  'StudyInstanceUID',
+  'Modality',
+  'SeriesNumber',
+  'SeriesDescription',
+  'BodyPartExamined',
+  'Manufacturer',
+  'ManufacturerModelName',
+  'ConvolutionKernel',
+  'files',
+  'images',
+  'volume',
+  'original',
+  'ImageOrientationPatient',
+  'Rows',
+  'Columns',
+  'PixelSpacing',
+  'SliceThickness',
+  'step_min',
+  'step_median',
+  'step_max',
+  'spacing_note',
+  'folder',
+  'worst_severity',
+  'findings',
+] as const;
+
 export type CohortFormat = 'csv' | 'json' | 'parquet';
 export const COHORT_FORMATS: readonly CohortFormat[] = ['csv', 'json', 'parquet'];

@@ -12,6 +12,7 @@
  * reloads the webview's HTML, which happens after an extension update with a restored panel).
  */
 
+import { SERIES_GEOMETRY_COLUMNS } from './cohort';
 import { CHECK_NAMES, SEVERITIES, type CheckName, type Severity } from './checks';
 import { COHORT_FORMATS, type CohortCount, type CohortFilter, type CohortFormat } from './cohort';
 import type { Stats } from './stats';
@@ -180,38 +181,8 @@ export const CHART_TITLES: Record<ChartId, string> = {
   modalities: 'Instances per modality',
 };
 
-/**
- * The columns of `series_geometry` a cohort's free SQL condition may name (the help of the
- * Advanced field; a unit test compares them with the schema).
- */
-export const COHORT_SQL_COLUMNS: readonly string[] = [
-  'SeriesInstanceUID',
-  'PatientID',
-  'StudyInstanceUID',
-  'Modality',
-  'SeriesNumber',
-  'SeriesDescription',
-  'BodyPartExamined',
-  'Manufacturer',
-  'ManufacturerModelName',
-  'ConvolutionKernel',
-  'files',
-  'images',
-  'volume',
-  'original',
-  'ImageOrientationPatient',
-  'Rows',
-  'Columns',
-  'PixelSpacing',
-  'SliceThickness',
-  'step_min',
-  'step_median',
-  'step_max',
-  'spacing_note',
-  'folder',
-  'worst_severity',
-  'findings',
-];
+/** The columns of `series_geometry` a cohort's free SQL condition may name (the help of the Advanced field). */
+export const COHORT_SQL_COLUMNS: readonly string[] = SERIES_GEOMETRY_COLUMNS;
 
 // ---- webview → host -----------------------------------------------------------------------------
 export type WebviewMessage =

@@ -4,6 +4,7 @@
  * and the dataset-level checks. The logic of a check lives in src/core/checks, never here.
  */
 import { DATASET_CHECKS, Finding, SERIES_CHECKS, SeriesCheckName, Severity, SEVERITY_RANK } from '../../shared/checks';
+import { SERIES_GEOMETRY_COLUMNS } from '../../shared/cohort';
 import { countOf } from '../../shared/format';
 import { CheckFile, checkSeries, SeriesVerdict } from '../checks/seriesChecks';
 import type { FrameValues } from '../dicom/extract';
@@ -171,6 +172,20 @@ function* batches<T>(items: readonly T[]): Generator<T[]> {
   for (let i = 0; i < items.length; i += BATCH) yield items.slice(i, i + BATCH);
 }
 
+/** A series' attributes from a row holding, from column 1: PatientID, StudyInstanceUID, Modality, SeriesNumber, SeriesDescription, BodyPartExamined, Manufacturer, ManufacturerModelName. */
+function attrsOf(r: SqlParam[]): Omit<SeriesAttributes, 'ConvolutionKernel'> {
+  return {
+    PatientID: String(r[1] ?? ''),
+    StudyInstanceUID: String(r[2] ?? ''),
+    Modality: str(r[3]),
+    SeriesNumber: num(r[4]),
+    SeriesDescription: str(r[5]),
+    BodyPartExamined: str(r[6]),
+    Manufacturer: str(r[7]),
+    ManufacturerModelName: str(r[8]),
+  };
+}
+
 /** First-seen attributes of each Series UID (of its lowest series row). */
 async function attributes(store: QueryStore, uids: ReadonlySet<string> | null): Promise<Map<string, Omit<SeriesAttributes, 'ConvolutionKernel'>>> {
   const out = new Map<string, Omit<SeriesAttributes, 'ConvolutionKernel'>>();
@@ -182,16 +197,7 @@ async function attributes(store: QueryStore, uids: ReadonlySet<string> | null): 
     (r) => {
       const uid = String(r[0]);
       if ((uids && !uids.has(uid)) || out.has(uid)) return;
-      out.set(uid, {
-        PatientID: String(r[1] ?? ''),
-        StudyInstanceUID: String(r[2] ?? ''),
-        Modality: str(r[3]),
-        SeriesNumber: num(r[4]),
-        SeriesDescription: str(r[5]),
-        BodyPartExamined: str(r[6]),
-        Manufacturer: str(r[7]),
-        ManufacturerModelName: str(r[8]),
-      });
+      out.set(uid, attrsOf(r));
     },
   );
   return out;
@@ -215,34 +221,7 @@ export async function checkSeriesOf(store: QueryStore, uids: readonly string[] |
   return out;
 }
 
-const GEOMETRY_COLUMNS = [
-  'SeriesInstanceUID',
-  'PatientID',
-  'StudyInstanceUID',
-  'Modality',
-  'SeriesNumber',
-  'SeriesDescription',
-  'BodyPartExamined',
-  'Manufacturer',
-  'ManufacturerModelName',
-  'ConvolutionKernel',
-  'files',
-  'images',
-  'volume',
-  'original',
-  'ImageOrientationPatient',
-  'Rows',
-  'Columns',
-  'PixelSpacing',
-  'SliceThickness',
-  'step_min',
-  'step_median',
-  'step_max',
-  'spacing_note',
-  'folder',
-  'worst_severity',
-  'findings',
-] as const;
+const GEOMETRY_COLUMNS = SERIES_GEOMETRY_COLUMNS;
 
 function geometryRow(s: CheckedSeries): SqlParam[] {
   const a = s.attrs;
@@ -317,44 +296,10 @@ export async function refreshChecks(store: QueryStore, opts: { all?: boolean } =
   return { series: pending === 'all' ? checked.size : pending.length, ms: Date.now() - t0 };
 }
 
-/** One series as the stored tables hold it. */
-export interface StoredSeries {
-  SeriesInstanceUID: string;
-  attrs: SeriesAttributes;
-  files: number;
-  images: number;
-  volume: boolean;
-  original: boolean;
-  orientation: string | null;
-  rows: number | null;
-  columns: number | null;
-  pixelSpacing: string | null;
-  thickness: number | null;
-  spacing: { min: number; median: number | null; max: number } | null;
-  spacingNote: string | null;
-  folder: string;
-  worst: Severity | null;
-  findings: Finding[];
-}
+/** One series as the stored tables hold it: its verdict without the file order (which is not stored). */
+export type StoredSeries = Omit<CheckedSeries, 'order'>;
 
-const fromChecked = (s: CheckedSeries): StoredSeries => ({
-  SeriesInstanceUID: s.SeriesInstanceUID,
-  attrs: s.attrs,
-  files: s.files,
-  images: s.images,
-  volume: s.volume,
-  original: s.original,
-  orientation: s.orientation,
-  rows: s.rows,
-  columns: s.columns,
-  pixelSpacing: s.pixelSpacing,
-  thickness: s.thickness,
-  spacing: s.spacing,
-  spacingNote: s.spacingNote,
-  folder: s.folder,
-  worst: s.worst,
-  findings: s.findings,
-});
+const fromChecked = ({ order: _order, ...s }: CheckedSeries): StoredSeries => s;
 
 /**
  * Every series' checks: the stored rows, and for series still pending (a run that stopped before it
@@ -379,17 +324,7 @@ export async function allCheckedSeries(store: QueryStore): Promise<StoredSeries[
     list.sort((a, b) => FINDING_ORDER.indexOf(a.check) - FINDING_ORDER.indexOf(b.check));
     out.push({
       SeriesInstanceUID: uid,
-      attrs: {
-        PatientID: String(r[1] ?? ''),
-        StudyInstanceUID: String(r[2] ?? ''),
-        Modality: str(r[3]),
-        SeriesNumber: num(r[4]),
-        SeriesDescription: str(r[5]),
-        BodyPartExamined: str(r[6]),
-        Manufacturer: str(r[7]),
-        ManufacturerModelName: str(r[8]),
-        ConvolutionKernel: str(r[9]),
-      },
+      attrs: { ...attrsOf(r), ConvolutionKernel: str(r[9]) },
       files: r[10] as number,
       images: r[11] as number,
       volume: r[12] === 1,

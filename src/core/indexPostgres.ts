@@ -32,8 +32,8 @@ export interface PgIndexOptions {
   limits?: ReadLimits;
 }
 
-/** Files read, then written, per batch (one transaction). */
-const BATCH_FILES = 512;
+/** Files read, then written, per batch (one transaction); DICOM_INDEX_PG_BATCH_FILES sets it for tests of runs stopped midway. */
+const BATCH_FILES = Math.max(1, Number(process.env.DICOM_INDEX_PG_BATCH_FILES) || 512);
 
 export async function indexIntoPostgres(folderIn: string, url: string, opts: PgIndexOptions = {}): Promise<IndexResult> {
   const t0 = Date.now();

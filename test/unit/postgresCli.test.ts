@@ -120,3 +120,79 @@ describe('dicom-index with a PostgreSQL index', function () {
     assert.equal(cli(['index', data, '--dataset-root', root]).code, 2);
   });
 });
+
+describe('dicom-index with a PostgreSQL index: runs stopped midway', function () {
+  this.timeout(240_000);
+  let cluster: Cluster | undefined;
+  let url: string;
+  let root: string;
+  let data: string;
+
+  before(async function () {
+    if (!fs.existsSync(CLI)) this.skip();
+    if (!findPostgres()) {
+      if (process.env.CI) throw new Error(`${INSTALL_HINT} (CI must not skip these tests)`);
+      console.log(`    (${INSTALL_HINT})`);
+      this.skip();
+    }
+    cluster = await startCluster();
+    url = cluster.createDatabase('lab');
+    root = makeTempDir('dwi-pgstop-');
+    data = path.join(root, 'dataset');
+    writeGeometryFixtures(data, (c) => c.group !== 'dataset');
+    assert.equal(cli(['index', data, '-q']).code, 0);
+  });
+  after(() => {
+    cluster?.stop();
+    if (root) removeTempDir(root);
+  });
+
+  /** Starts an index run of 2 files a transaction; resolves once it has committed some files. */
+  async function startSlowRun(db: string) {
+    const p = spawn(process.execPath, [CLI, 'index', data, '--db', db, '-q'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DICOM_INDEX_PG_BATCH_FILES: '2' } });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    const done = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
+    const schema = new URL(db).searchParams.get('schema');
+    for (let i = 0; i < 400; i++) {
+      const r = spawnSync('psql', [url, '-Atc', `SELECT COUNT(*) FROM ${schema}.files`], { encoding: 'utf8' });
+      if (Number(r.stdout.trim()) >= 10) break;
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    return { p, done, err: () => err };
+  }
+  const filesIn = (schema: string) => Number(spawnSync('psql', [url, '-Atc', `SELECT COUNT(*) FROM ${schema}.files`], { encoding: 'utf8' }).stdout.trim());
+  const total = () => JSON.parse(cli(['cohort', data, '--json']).out).files as number;
+
+  it('a writer killed with SIGKILL leaves what it committed, and a re-run completes the index', async () => {
+    const db = `${url}?schema=killed`;
+    const run = await startSlowRun(db);
+    run.p.kill('SIGKILL');
+    await run.done;
+    const kept = filesIn('killed');
+    assert.ok(kept >= 10 && kept < total(), `${kept} of ${total()} files committed before the kill`);
+    const again = cli(['index', data, '--db', db, '--json']);
+    assert.equal(again.code, 0, again.err);
+    assert.equal(JSON.parse(again.out).unchanged, kept, 'the re-run reads only what was not committed');
+    assert.deepEqual(measured(cli(['check', db, '--json']).out), measured(cli(['check', data, '--json']).out));
+  });
+
+  it('the server stopping mid-run is a clear error (exit 1); nothing half-written, and the next run carries on', async () => {
+    const db = `${url}?schema=stopped`;
+    const run = await startSlowRun(db);
+    cluster!.stopServer();
+    const code = await run.done;
+    assert.equal(code, 1, run.err());
+    assert.match(run.err(), /dicom-index: /);
+    assert.ok(!/at .*\.js:\d+/.test(run.err()), `no stack trace: ${run.err()}`);
+    cluster!.startServer();
+    const kept = filesIn('stopped');
+    assert.ok(kept >= 10 && kept < total(), `${kept} files committed before the server stopped`);
+    // Every committed file is whole: a DICOM file's row has its instance.
+    const orphans = spawnSync('psql', [url, '-Atc', "SELECT COUNT(*) FROM stopped.files f WHERE f.status IN ('ok','partial') AND NOT EXISTS (SELECT 1 FROM stopped.instance i WHERE i.file_id = f.id)"], { encoding: 'utf8' });
+    assert.equal(orphans.stdout.trim(), '0');
+    const again = cli(['index', data, '--db', db]);
+    assert.equal(again.code, 0, again.err);
+    assert.deepEqual(measured(cli(['check', db, '--json']).out), measured(cli(['check', data, '--json']).out));
+  });
+});

@@ -131,9 +131,12 @@ export function checkSeries(filesIn: readonly CheckFile[]): SeriesVerdict {
     if (im.thickness !== null) thicknesses.push(im.thickness);
     if (!im.position || !im.orientation) lacking++;
   }
-  if (sizes.size > 1) add('mixed_size', sizes.size, `${sizes.size} sizes: ${[...sizes.values()].map((z) => `${z.rows}×${z.columns}`).join(', ')}`);
+  // Details list values in ascending order, whatever order the files were indexed in.
+  const bySize = [...sizes.values()].sort((a, b) => a.rows - b.rows || a.columns - b.columns);
+  if (sizes.size > 1) add('mixed_size', sizes.size, `${sizes.size} sizes: ${bySize.map((z) => `${z.rows}×${z.columns}`).join(', ')}`);
   const spacings = distinctWithin([...spacingRefs.keys()], PIXEL_SPACING_TOL);
-  if (spacings.length > 1) add('mixed_pixel_spacing', spacings.length, `${spacings.length} pixel spacings: ${spacings.map((s) => s.value.map((x) => formatNumber(x, 4)).join('\\')).join(', ')} mm`);
+  const bySpacing = spacings.map((s) => s.value).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (spacings.length > 1) add('mixed_pixel_spacing', spacings.length, `${spacings.length} pixel spacings: ${bySpacing.map((v) => v.map((x) => formatNumber(x, 4)).join('\\')).join(', ')} mm`);
   const distinctThickness = [...new Set(thicknesses)].sort((a, b) => a - b);
   if (distinctThickness.length > 1) add('mixed_thickness', distinctThickness.length, `${distinctThickness.length} thicknesses: ${distinctThickness.map((t) => formatNumber(t)).join(', ')} mm`);
   const thickness = thicknesses.length ? median(thicknesses) : null;

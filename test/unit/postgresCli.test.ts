@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeGeometryFixtures } from '../fixtures/geometrySeries';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
-import { Cluster, findPostgres, INSTALL_HINT, startCluster } from '../pg/cluster';
+import { Cluster, findPostgres, INSTALL_HINT, startCluster } from '../../tools/pg/cluster';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {

@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL store against a real server (a throwaway cluster, test/pg/cluster.ts): its schema,
+ * The PostgreSQL store against a real server (a throwaway cluster, tools/pg/cluster.ts): its schema,
  * and the dataset checks and cohorts computed there from the same rows give what the SQLite file gives.
  */
 import * as assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ import { sqliteStore } from '../../src/core/store/sqliteStore';
 import type { CohortFilter } from '../../src/shared/cohort';
 import { writeGeometryFixtures } from '../fixtures/geometrySeries';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
-import { Cluster, findPostgres, INSTALL_HINT, startCluster } from '../pg/cluster';
+import { Cluster, findPostgres, INSTALL_HINT, startCluster } from '../../tools/pg/cluster';
 import { copyIndex } from '../pg/copyIndex';
 import { ChunkReader } from '../../src/core/read/chunkReader';
 import { DEFAULT_LIMITS } from '../../src/core/dicom/header/types';

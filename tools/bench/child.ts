@@ -6,6 +6,7 @@
  *   node child.js queries <db>                      open the index, the tree's first level, the statistics
  *   node child.js checks <db>                       every series' checks computed again, the report, cohort count and exports
  *   node child.js touch-one <root> <db>             re-index after one file's mtime changed: the checks of its series only
+ *   node child.js pg-index <root> <url> [glob]      index into PostgreSQL (only the files matching glob, when given)
  * Prints one JSON line: { ms, files, maxRssMb, ... }.
  */
 import * as fs from 'node:fs';
@@ -22,6 +23,7 @@ import { countCohort } from '../../src/core/cohort/query';
 import { exportCohort } from '../../src/core/cohort/export';
 import { sqliteStore } from '../../src/core/store/sqliteStore';
 import { REL_PATH_SQL } from '../../src/core/db/schema';
+import { indexIntoPostgres } from '../../src/core/indexPostgres';
 
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -127,6 +129,10 @@ async function main() {
     const r = await indexFolder(a, { dbPath: b, log: (m) => log.push(m) });
     const m = /checks: (\d+) series in (\d+) ms/.exec(log.find((l) => l.startsWith('checks:')) ?? '');
     print({ ms: performance.now() - t0, read: r.read, checkedSeries: m ? Number(m[1]) : 0, checksMs: m ? Number(m[2]) : NaN, maxRssMb: rssMb() });
+  } else if (task === 'pg-index') {
+    const t0 = performance.now();
+    const r = await indexIntoPostgres(a, b, { include: c ? [c] : undefined });
+    print({ ms: performance.now() - t0, files: r.candidates, read: r.read, maxRssMb: rssMb() });
   } else {
     throw new Error(`unknown task ${task}`);
   }

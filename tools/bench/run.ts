@@ -2,7 +2,7 @@
  * `npm run bench`: speed and memory of indexing, measured side by side in one run (figures move by
  * 2x between runs on shared machines, so only same-run comparisons mean anything).
  *
- *   npm run bench -- [--files N] [--size 512|64] [--rounds N] [--cold-rounds N] [--reindex-files N] [--lidc-files N] [--skip-lidc] [--keep] [--dir D]
+ *   npm run bench -- [--files N] [--size 512|64] [--rounds N] [--cold-rounds N] [--reindex-files N] [--lidc-files N] [--skip-lidc] [--skip-postgres] [--keep] [--dir D]
  *
  * 1. A CT-like corpus (default 3,000 files of 512x512 int16 in TCIA/LIDC folders), indexed from a
  *    fresh database with a warm and with a cold page cache, beside the read floor (only the first
@@ -17,7 +17,8 @@
  * < 120 MB, first tree level < 1 s, statistics < 1 s; the dataset checks of every series < 2 s, of
  * one changed series < 100 ms, a cohort count < 200 ms.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { findPostgres, INSTALL_HINT, startCluster } from '../pg/cluster';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -46,6 +47,18 @@ function child(...a: string[]): Record<string, number> {
   const r = spawnSync(process.execPath, ['--max-old-space-size=4096', CHILD, ...a], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`bench child ${a[0]} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+/** A child run in the background (for writers running at the same time). */
+function childAsync(...a: string[]): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--max-old-space-size=4096', CHILD, ...a], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`bench child ${a[0]} failed: ${err}`))));
+  });
 }
 
 function canDropCaches(): boolean {
@@ -191,6 +204,37 @@ async function main() {
     const one = child('touch-one', lidc, ldb);
     line('re-index, one file changed', `${(one.ms / 1000).toFixed(2)} s; its series' checks ${one.checksMs} ms (${one.checkedSeries} series; target < 100)`);
     results.lidc = { files: LIDC_FILES, indexS: r.ms / 1000, peakMb: r.maxRssMb, dbMiB: r.dbBytes / 2 ** 20, ...q, checks: c, touchOne: one };
+  }
+  // 4. PostgreSQL beside the SQLite file (a throwaway local cluster), on the CT corpus of section 1.
+  if (!flag('skip-postgres')) {
+    console.log(`\n4. PostgreSQL beside the SQLite file: ${FILES.toLocaleString('en-US')} CT slices (a local throwaway cluster)`);
+    if (!findPostgres()) {
+      console.log(`  (${INSTALL_HINT})`);
+    } else {
+      const cluster = await startCluster();
+      try {
+        const url = cluster.createDatabase('bench');
+        const sqlite: number[] = [];
+        const pg: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          sqlite.push(child('index', ct, db).ms);
+          pg.push(child('pg-index', ct, `${url}?schema=round_${i}`).ms);
+        }
+        const again = child('pg-index', ct, `${url}?schema=round_0`);
+        const one = median(pg);
+        // Two writers at once, the patients dealt between them, into one fresh schema.
+        const t0 = performance.now();
+        await Promise.all([childAsync('pg-index', ct, `${url}?schema=two`, '**/LIDC-IDRI-*[13579]/**'), childAsync('pg-index', ct, `${url}?schema=two`, '**/LIDC-IDRI-*[02468]/**')]);
+        const two = performance.now() - t0;
+        line('SQLite file, fresh index', `${rate(FILES, median(sqlite))} files/s (median of 3; ${spread(sqlite)})`);
+        line('PostgreSQL, fresh schema', `${rate(FILES, one)} files/s (median of 3; ${spread(pg)}); ${(one / median(sqlite)).toFixed(2)}× the file's time (target ≤ 1.5×)`);
+        line('PostgreSQL, no-change re-index', `${(again.ms / 1000).toFixed(2)} s (read ${again.read} files)`);
+        line('PostgreSQL, two writers at once', `${rate(FILES, two)} files/s: ${(one / two).toFixed(2)}× one writer's throughput (target ≥ 1.5×)`);
+        results.postgres = { sqliteMs: sqlite, pgMs: pg, noChangeMs: again.ms, twoWritersMs: two };
+      } finally {
+        cluster.stop();
+      }
+    }
   }
   fs.writeFileSync(path.join(work, 'bench-results.json'), JSON.stringify(results, null, 2));
   console.log(`\nresults: ${path.join(work, 'bench-results.json')}`);

@@ -86,6 +86,21 @@ describe('dicom-index with a PostgreSQL index', function () {
     assert.equal(cli(['cohort', data, '--out', csvLite]).code, 0);
     const body = (f: string) => fs.readFileSync(f, 'utf8').split('\r\n').slice(1).map((l) => l.split(',').slice(2).join(',')).sort();
     assert.deepEqual(body(csvPg), body(csvLite), 'rows equal apart from the first-seen PatientID/StudyInstanceUID of a UID under several parents');
+    // An export from PostgreSQL (no local index file) still never writes over a DICOM file, a folder or into a missing folder.
+    const dicom = path.join(root, 'a-dicom-file.csv');
+    const clean = path.join(data, 'half-a', 'clean-axial');
+    fs.copyFileSync(path.join(clean, fs.readdirSync(clean).find((f) => f.endsWith('.dcm'))!), dicom);
+    const bytes = fs.readFileSync(dicom);
+    const folder = path.join(root, 'a-folder.csv');
+    fs.mkdirSync(folder);
+    for (const target of [dicom, folder, path.join(root, 'no-such-folder', 'c.csv')]) {
+      const r = cli(['cohort', db, '--out', target]);
+      assert.equal(r.code, 2, `${target}: ${r.err}`);
+      assert.match(r.err, /Refused to export/);
+    }
+    assert.deepEqual(fs.readFileSync(dicom), bytes);
+    assert.deepEqual(fs.readdirSync(folder), []);
+    assert.ok(!fs.existsSync(path.join(root, 'no-such-folder')));
   });
 
   it('a re-index of one half forgets only that half’s missing files', () => {

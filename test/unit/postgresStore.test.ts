@@ -151,6 +151,28 @@ describe('PostgreSQL store on a real server', function () {
     }
   });
 
+  it('does not rebuild an older index of ours when the schema also holds what this tool did not make', async () => {
+    const pg = await connect('older_shared');
+    try {
+      await ensurePgSchema(pg);
+      await pg.run("INSERT INTO dirs(path) VALUES ('kept')");
+      await pg.run('CREATE TABLE annotations (series text, note text)');
+      await pg.run("INSERT INTO annotations VALUES ('1.2.3', 'nodule')");
+      await pg.run('CREATE VIEW my_series AS SELECT SeriesInstanceUID FROM series_key');
+      await pg.run("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+      await assert.rejects(ensurePgSchema(pg), (e: Error) => {
+        assert.ok(e instanceof PgSchemaRefusedError);
+        assert.match(e.message, /annotations, my_series, which this tool did not create; nothing was changed/);
+        return true;
+      });
+      assert.deepEqual(await pg.rows('SELECT * FROM annotations'), [['1.2.3', 'nodule']]);
+      assert.deepEqual(await pg.rows('SELECT path FROM dirs'), [['kept']]);
+      assert.deepEqual(await pg.rows("SELECT value FROM meta WHERE key = 'schema_version'"), [['1']]);
+    } finally {
+      await pg.close();
+    }
+  });
+
   /** Every record of a folder, as the indexer's reader makes them. */
   async function recordsOf(dir: string): Promise<FileRecord[]> {
     const { candidates } = await scanFolder(dir);

@@ -2,7 +2,7 @@
  * The index's schema in PostgreSQL: the same tables, views and schema version as the SQLite file
  * (SCHEMA_SQL, translated: 64-bit identity ids, BIGINT, DOUBLE PRECISION), in one PostgreSQL schema
  * per dataset. Created on first use, rebuilt when its version is older; a schema that holds tables of
- * another program is refused and left as it is.
+ * another program is refused and left as it is; a rebuild drops only the tables and views this tool made.
  */
 import { IMAGE_ATTRS, PATIENT_ATTRS, SCHEMA_SQL, SCHEMA_VERSION, SERIES_ATTRS, STUDY_ATTRS } from '../db/schema';
 import type { PostgresStore } from './postgresStore';
@@ -40,24 +40,44 @@ export interface SchemaState {
   warning?: string;
 }
 
+/** The tables and views in the dataset's schema (name → `BASE TABLE` or `VIEW`), and its `meta` rows when it has that table. */
+async function readSchema(store: PostgresStore): Promise<{ objects: string[]; types: Map<string, string>; meta: Map<string, string> }> {
+  const types = new Map((await store.rows('SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = ?', [store.target.schema])).map((r) => [String(r[0]), String(r[1])]));
+  const meta = types.has('meta') ? new Map((await store.rows('SELECT key, value FROM meta')).map((r) => [String(r[0]), String(r[1])])) : new Map<string, string>();
+  return { objects: [...types.keys()], types, meta };
+}
+
+/** Our tables and views, in the order SCHEMA_SQL creates them (views after the tables they read). */
+function schemaObjects(): string[] {
+  return [...SCHEMA_SQL.matchAll(/CREATE (?:TABLE|VIEW) (\w+)/g)].map((m) => m[1].toLowerCase());
+}
+
 /** Makes the dataset's schema ready (alone: under an advisory lock, so two writers starting at once agree). */
 export async function ensurePgSchema(store: PostgresStore): Promise<SchemaState> {
   const schema = store.target.schema;
   return store.transaction(async () => {
     await store.lock('schema');
-    const tables = (await store.rows('SELECT table_name FROM information_schema.tables WHERE table_schema = ?', [schema])).map((r) => String(r[0]));
-    if (tables.length === 0) {
+    const { objects, types, meta } = await readSchema(store);
+    if (objects.length === 0) {
       await create(store);
       return { state: 'created' };
     }
-    const meta = tables.includes('meta') ? new Map((await store.rows('SELECT key, value FROM meta')).map((r) => [String(r[0]), String(r[1])])) : new Map<string, string>();
     if (meta.get('application') !== PG_APPLICATION) {
-      throw new PgSchemaRefusedError(`the schema '${schema}' of ${store.target.display} holds tables of another program (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}); nothing was changed. Give another schema with ?schema=NAME`);
+      throw new PgSchemaRefusedError(`the schema '${schema}' of ${store.target.display} holds tables of another program (${objects.slice(0, 5).join(', ')}${objects.length > 5 ? ', …' : ''}); nothing was changed. Give another schema with ?schema=NAME`);
     }
     const version = meta.get('schema_version');
     if (version === String(SCHEMA_VERSION)) return { state: 'current' };
-    // Ours, of another version: every object in it is ours, so it is rebuilt from scratch.
-    await store.exec(`DROP SCHEMA ${schema} CASCADE; CREATE SCHEMA ${schema}; SET search_path TO ${schema};`);
+    // Ours, of another version: the tables and views it recorded as made by it are dropped and made
+    // again. Anything else in the schema (a table someone added) is not ours: refused, nothing dropped.
+    const ours = meta.get('objects')?.split(',') ?? schemaObjects();
+    const foreign = objects.filter((o) => !ours.includes(o));
+    if (foreign.length) {
+      throw new PgSchemaRefusedError(
+        `the index in schema '${schema}' of ${store.target.display} has schema version ${version ?? 'none'} and must be rebuilt, but the schema also holds ${foreign.join(', ')}, which this tool did not create; nothing was changed. Move them, or give another schema with ?schema=NAME`,
+      );
+    }
+    // In the reverse order of their creation: what refers to an object goes before it, so no CASCADE.
+    for (const o of [...ours].reverse()) if (types.has(o)) await store.run(`DROP ${types.get(o) === 'VIEW' ? 'VIEW' : 'TABLE'} ${o}`);
     await create(store);
     return { state: 'rebuilt', warning: `The index in schema '${schema}' had schema version ${version ?? 'none'}, this version needs ${SCHEMA_VERSION}; rebuilt it from scratch.` };
   });
@@ -66,9 +86,8 @@ export async function ensurePgSchema(store: PostgresStore): Promise<SchemaState>
 /** For readers: the dataset's schema must hold an index of ours of this version (nothing is created or changed). */
 export async function assertPgIndex(store: PostgresStore): Promise<void> {
   const schema = store.target.schema;
-  const tables = (await store.rows('SELECT table_name FROM information_schema.tables WHERE table_schema = ?', [schema])).map((r) => String(r[0]));
-  if (!tables.length) throw new PgSchemaRefusedError(`${store.target.display} has no index in schema '${schema}' (run 'dicom-index index <folder> --db ${store.target.display}' first)`);
-  const meta = tables.includes('meta') ? new Map((await store.rows('SELECT key, value FROM meta')).map((r) => [String(r[0]), String(r[1])])) : new Map<string, string>();
+  const { objects, meta } = await readSchema(store);
+  if (!objects.length) throw new PgSchemaRefusedError(`${store.target.display} has no index in schema '${schema}' (run 'dicom-index index <folder> --db ${store.target.display}' first)`);
   if (meta.get('application') !== PG_APPLICATION) throw new PgSchemaRefusedError(`the schema '${schema}' of ${store.target.display} holds tables of another program, not an index`);
   if (meta.get('schema_version') !== String(SCHEMA_VERSION))
     throw new PgSchemaRefusedError(`the index in schema '${schema}' has schema version ${meta.get('schema_version') ?? 'none'}, this version needs ${SCHEMA_VERSION} (run 'dicom-index index' to rebuild it)`);
@@ -76,5 +95,6 @@ export async function assertPgIndex(store: PostgresStore): Promise<void> {
 
 async function create(store: PostgresStore): Promise<void> {
   await store.exec(postgresSchemaSql());
-  await store.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?), (?, ?)', ['schema_version', String(SCHEMA_VERSION), 'application', PG_APPLICATION, 'created', new Date().toISOString()]);
+  // What this tool made here, so that a rebuild drops exactly that.
+  await store.run('INSERT INTO meta(key, value) VALUES (?, ?), (?, ?), (?, ?), (?, ?)', ['schema_version', String(SCHEMA_VERSION), 'application', PG_APPLICATION, 'created', new Date().toISOString(), 'objects', schemaObjects().join(',')]);
 }

@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS, ReadLimits } from './dicom/header/types';
 import { anonymise, IndexProgress, IndexResult } from './indexer';
 import { refreshChecks } from './queries/checks';
 import { ChunkReader } from './read/chunkReader';
-import type { FileRecord } from './records';
+import { mustRead, type FileRecord } from './records';
 import { scanFolder } from './scan/scanner';
 import { ensurePgSchema } from './store/postgresSchema';
 import { PostgresStore } from './store/postgresStore';
@@ -55,10 +55,7 @@ export async function indexIntoPostgres(folderIn: string, url: string, opts: PgI
     warnings.push(...scan.unreadableDirs.map((d) => `a folder could not be listed (${d.reason})`));
     const known = await pgKnownFiles(store);
     const present = new Set(scan.candidates.map((c) => prefix + c.relPath));
-    const toRead = scan.candidates.filter((c) => {
-      const k = known.get(prefix + c.relPath);
-      return !k || k.retry || k.size !== c.size || k.mtimeMs !== Math.round(c.mtimeMs);
-    });
+    const toRead = scan.candidates.filter((c) => mustRead(c, known.get(prefix + c.relPath)));
     // Only the part of the dataset this run scanned is compared: other writers' parts are theirs.
     const toForget = opts.signal?.aborted ? [] : [...known].filter(([p]) => (prefix === '' || p.startsWith(prefix)) && !present.has(p)).map(([, k]) => k.id);
     log(`postgres ${target.display}: ${scan.candidates.length} candidates, ${toRead.length} to read, ${toForget.length} to forget`);

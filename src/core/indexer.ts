@@ -14,7 +14,7 @@ import { defaultDbPath, ensureDefaultFolder, removeDefaultFolderIfUnused } from 
 import { IndexWriter } from './db/writer';
 import { refreshChecks } from './queries/checks';
 import { sqliteStore } from './store/sqliteStore';
-import type { FileRecord, KnownFile } from './records';
+import { mustRead, type FileRecord, type KnownFile } from './records';
 import { acquireLock } from './lock';
 import { Candidate, scanFolder } from './scan/scanner';
 import { statCandidates } from './scan/statPaths';
@@ -250,10 +250,7 @@ async function compare(ctx: RunContext): Promise<Plan> {
   log(`scan: ${candidates.length} candidate files in ${ctx.found.scanMs + Date.now() - tScan} ms`);
   const toRead = rereadAll
     ? candidates
-    : candidates.filter((c) => {
-        const k = known.get(c.relPath);
-        return !k || k.retry || k.size !== c.size || k.mtimeMs !== Math.round(c.mtimeMs);
-      });
+    : candidates.filter((c) => mustRead(c, known.get(c.relPath)));
   return { writer, candidates, known, toRead, toForget, rereadAll, identity, salt };
 }
 

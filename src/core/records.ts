@@ -23,6 +23,11 @@ export interface FileRecord {
   isNew?: boolean;
 }
 
+/** Whether a file found on disk must be read: new to the index, its last read failed for a system reason, or its size or mtime changed. */
+export function mustRead(found: { size: number; mtimeMs: number }, known: KnownFile | undefined): boolean {
+  return !known || known.retry || known.size !== found.size || known.mtimeMs !== Math.round(found.mtimeMs);
+}
+
 export interface KnownFile {
   id: number;
   size: number;

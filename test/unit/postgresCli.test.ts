@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeGeometryFixtures } from '../fixtures/geometrySeries';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
-import { Cluster, findPostgres, INSTALL_HINT, startCluster } from '../../tools/pg/cluster';
+import { Cluster, skipUnlessPostgres, startCluster } from '../../tools/pg/cluster';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -44,11 +44,7 @@ describe('dicom-index with a PostgreSQL index', function () {
 
   before(async function () {
     if (!fs.existsSync(CLI)) this.skip();
-    if (!findPostgres()) {
-      if (process.env.CI) throw new Error(`${INSTALL_HINT} (CI must not skip these tests)`);
-      console.log(`    (${INSTALL_HINT})`);
-      this.skip();
-    }
+    skipUnlessPostgres(this);
     cluster = await startCluster();
     url = cluster.createDatabase('lab');
     root = makeTempDir('dwi-pgcli-');
@@ -145,11 +141,7 @@ describe('dicom-index with a PostgreSQL index: runs stopped midway', function ()
 
   before(async function () {
     if (!fs.existsSync(CLI)) this.skip();
-    if (!findPostgres()) {
-      if (process.env.CI) throw new Error(`${INSTALL_HINT} (CI must not skip these tests)`);
-      console.log(`    (${INSTALL_HINT})`);
-      this.skip();
-    }
+    skipUnlessPostgres(this);
     cluster = await startCluster();
     url = cluster.createDatabase('lab');
     root = makeTempDir('dwi-pgstop-');

@@ -18,7 +18,7 @@ import { sqliteStore } from '../../src/core/store/sqliteStore';
 import type { CohortFilter } from '../../src/shared/cohort';
 import { writeGeometryFixtures } from '../fixtures/geometrySeries';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
-import { Cluster, findPostgres, INSTALL_HINT, startCluster } from '../../tools/pg/cluster';
+import { Cluster, skipUnlessPostgres, startCluster } from '../../tools/pg/cluster';
 import { copyIndex } from '../pg/copyIndex';
 import { ChunkReader } from '../../src/core/read/chunkReader';
 import { DEFAULT_LIMITS } from '../../src/core/dicom/header/types';
@@ -51,11 +51,7 @@ describe('PostgreSQL store on a real server', function () {
   let sqlite: IndexDatabase;
 
   before(async function () {
-    if (!findPostgres()) {
-      if (process.env.CI) throw new Error(`${INSTALL_HINT} (CI must not skip these tests)`);
-      console.log(`    (${INSTALL_HINT})`);
-      this.skip();
-    }
+    skipUnlessPostgres(this);
     cluster = await startCluster();
     url = cluster.createDatabase('dwi');
     root = makeTempDir('dwi-pg-');

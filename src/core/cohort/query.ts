@@ -5,6 +5,7 @@
  */
 import { SEVERITIES, SEVERITY_RANK } from '../../shared/checks';
 import type { CohortCount, CohortFilter } from '../../shared/cohort';
+import type { SeriesAttributes } from '../queries/checks';
 import type { QueryStore, SqlParam } from '../store/queryStore';
 
 /** A filter that cannot run: a bound that is not a number, or a free condition the database refuses. */
@@ -39,17 +40,8 @@ export const COHORT_COLUMNS = [
 ] as const;
 export type CohortColumn = (typeof COHORT_COLUMNS)[number];
 
-export interface CohortSeriesRow {
-  PatientID: string;
-  StudyInstanceUID: string;
+export interface CohortSeriesRow extends SeriesAttributes {
   SeriesInstanceUID: string;
-  Modality: string | null;
-  SeriesNumber: number | null;
-  SeriesDescription: string | null;
-  BodyPartExamined: string | null;
-  Manufacturer: string | null;
-  ManufacturerModelName: string | null;
-  ConvolutionKernel: string | null;
   SliceThickness: number | null;
   /** The measured median step between slices (mm). */
   step: number | null;

@@ -40,16 +40,7 @@ interface Gathered {
 }
 
 /** One image_attrs row, parsed once for all the files that share it. */
-interface ImageAttrs {
-  orientation: readonly number[] | null;
-  pixelSpacing: readonly number[] | null;
-  rows: number | null;
-  columns: number | null;
-  thickness: number | null;
-  numberOfFrames: number | null;
-  imageType: string | null;
-  kernel: string | null;
-}
+type ImageAttrs = Pick<CheckFile, 'orientation' | 'pixelSpacing' | 'rows' | 'columns' | 'thickness' | 'numberOfFrames' | 'imageType'> & { kernel: string | null };
 
 const str = (v: SqlParam | undefined): string | null => (v === null || v === undefined || v === '' ? null : String(v));
 const num = (v: SqlParam | undefined): number | null => (typeof v === 'number' ? v : v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);

@@ -20,12 +20,19 @@ const stages = [
 ];
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
+// The unit stage's failure reports (mocha prints them after "N failing"), printed again at the very end:
+// a CI log that keeps only its tail still names what failed and why (stack frames left out).
+const failureReports = [];
+let inFailures = false;
 function count(stage, line) {
   let m;
+  if (stage === 'unit' && inFailures && failureReports.length < 80 && !/^\s+at /.test(line)) failureReports.push(line);
   if (stage === 'unit') {
     if ((m = /^\s*(\d+) passing/.exec(line))) totals.passed += +m[1];
-    else if ((m = /^\s*(\d+) failing/.exec(line))) totals.failed += +m[1];
-    else if ((m = /^\s*(\d+) pending/.exec(line))) totals.skipped += +m[1];
+    else if ((m = /^\s*(\d+) failing/.exec(line))) {
+      totals.failed += +m[1];
+      inFailures = true;
+    } else if ((m = /^\s*(\d+) pending/.exec(line))) totals.skipped += +m[1];
   } else if (stage === 'integration' && (m = /^integration: (\d+) passed, (\d+) failed/.exec(line))) {
     totals.passed += +m[1];
     totals.failed += +m[2];
@@ -61,6 +68,7 @@ for (const stage of stages) {
   // Nothing can be tested without bundles and compiled tests.
   if (code !== 0 && (stage.name === 'build' || stage.name === 'compile')) break;
 }
+if (failureReports.length) console.log(`\n=== the unit stage's failures again\n${failureReports.join('\n')}`);
 console.log(`\n${failedStages.length ? `failed stages: ${failedStages.join(', ')}` : 'every stage passed'}`);
 if (failedStages.length && totals.failed === 0) totals.failed = failedStages.length;
 console.log(`total: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

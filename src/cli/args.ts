@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { DatabaseUnusableError, IndexDatabase } from '../core/db/database';
 import { defaultDbPath } from '../core/db/dbPath';
-import type { CohortSource } from '../core/cohort/export';
+import type { IndexSource } from '../core/store/source';
 import { assertPgIndex } from '../core/store/postgresSchema';
 import { PostgresStore } from '../core/store/postgresStore';
 import { isPostgresUrl, parsePgUrl } from '../core/store/postgresUrl';
@@ -21,6 +21,19 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: s
 export function onePositional(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length}`);
   return positionals[0];
+}
+
+/** The one file a command reads (tags, render): its absolute path, or a UsageError when it is missing or a folder. */
+export function existingFile(given: string): string {
+  const file = path.resolve(given);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new UsageError(`the file ${file} does not exist`);
+  }
+  if (st.isDirectory()) throw new UsageError(`${file} is a folder; give one file`);
+  return file;
 }
 
 /** An index given as its file or as the data folder (then its default index), opened read-only. */
@@ -48,7 +61,7 @@ export async function openExisting(given: string): Promise<IndexDatabase> {
 /** An index to read through the store interface: the SQLite file (or its folder), or a postgresql:// URL. */
 export interface OpenIndex {
   store: QueryStore;
-  source: CohortSource;
+  source: IndexSource;
   close(): Promise<void>;
 }
 
@@ -65,4 +78,24 @@ export async function openIndexStore(given: string): Promise<OpenIndex> {
   }
   const idx = await openExisting(given);
   return { store: sqliteStore(idx), source: idx, close: async () => idx.close() };
+}
+
+/** The folder to index: it exists, is a folder and can be listed (else a clear error). */
+export function checkedFolder(given: string): string {
+  const root = path.resolve(given);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`the folder ${root} does not exist`);
+    throw new Error(`cannot read folder ${root}: ${code ?? (e as Error).message}`, { cause: e });
+  }
+  if (!st.isDirectory()) throw new UsageError(`${root} is not a folder`);
+  try {
+    fs.readdirSync(root);
+  } catch (e) {
+    throw new Error(`cannot read folder ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  return root;
 }

@@ -6,18 +6,20 @@
  *   dicom-index tags <file> [--json]
  *   dicom-index check <db> [--json] [--fail-on error|warning|info]
  *   dicom-index cohort <db> [filters...] [--out FILE.csv|.json|.parquet]
+ *   dicom-index render <file> [--frame N] [--window C/W|preset|file] [--size PX] --out FILE.png
  * Never prints patient data, except the tags of a file the user asked to see.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { indexFolder, defaultDbPath, IndexProgress } from '../core/indexer';
+import type { IndexProgress } from '../core/indexer';
 import { DatabaseRefusedError } from '../core/db/database';
-import { onePositional, openExisting, parse, UsageError } from './args';
+import { checkedFolder, existingFile, onePositional, openIndexStore, parse, UsageError } from './args';
 import { cmdCheck } from './check';
 import { cmdCohort } from './cohort';
-import { indexIntoPostgres } from '../core/indexPostgres';
+import { cmdMerge } from './merge';
+import { MergeRefusedError } from '../core/db/merge';
+import { cmdRender, RENDER_HELP, RENDER_USAGE } from './render';
 import { PgSchemaRefusedError } from '../core/store/postgresSchema';
-import { isPostgresUrl, PgUrlError, redact } from '../core/store/postgresUrl';
+import { PgUrlError, redact } from '../core/store/postgresUrl';
 import { ExportRefusedError } from '../core/export/target';
 import { progressText } from '../core/progressText';
 import { version as VERSION } from '../../package.json';
@@ -27,13 +29,23 @@ import { IndexBusyError } from '../core/lock';
 import { tuneProcessForIndexing } from '../core/runtime';
 import { formatStatsTable, formatTagsTable, formatIndexSummary } from './format';
 import { formatCount } from '../shared/format';
+import { INDEX_OPTIONS, indexTarget } from './indexRun';
+import { log, logFailure, logFormat, logFormatFromArgv, setLogFormat } from './log';
+import { OBSERVE_OPTIONS, startObserving } from './observe';
+import { cmdWatch } from './watch';
 
 const USAGE = `dicom-index ${VERSION}: index a folder of DICOM files into SQLite
 
 Usage:
   dicom-index index <folder> [--db FILE] [--pixel-stats] [--include GLOB]... [--exclude GLOB]...
                              [--no-sniff] [--rebuild] [--no-patient-identity] [--json]
+                             [--jobs N|auto] [--shard K/N] [--dataset NAME]
   dicom-index index <folder> --db postgresql://USER@HOST:PORT/DB[?schema=NAME] [--dataset-root DIR]
+                             [--dataset NAME] [--shard K/N] [--jobs N|auto]
+  dicom-index merge <out.sqlite> <in.sqlite> <in.sqlite>...
+  dicom-index watch <folder> [the options of index] [--poll] [--poll-interval SECONDS]
+  (index and watch) [--metrics-port PORT [--metrics-host HOST]] [--log-format text|json]
+  (index) [--pushgateway URL]
   dicom-index stats <db | folder> [--json]
   dicom-index export <db | folder> --csv FILE
   dicom-index export <db | folder> --xlsx FILE
@@ -44,6 +56,7 @@ Usage:
                      [--volumes-only] [--original-only] [--exclude-severity error|warning|info]
                      [--manufacturer S] [--kernel S] [--body-part S] [--where SQL]
                      [--out FILE.csv | FILE.json | FILE.parquet] [--json]
+${RENDER_USAGE}
 
 index    Index (incrementally) the .dcm files under <folder>, and extension-less files that
          carry the DICM marker (unless --no-sniff). Default database: <folder>/.dicom/index.sqlite.
@@ -55,6 +68,27 @@ index    Index (incrementally) the .dcm files under <folder>, and extension-less
          the password from PGPASSWORD or ~/.pgpass); paths are stored relative to --dataset-root
          (default: <folder>), so several machines or subfolders fill one index together.
          check and cohort take the same URL in place of <db>.
+         --jobs N reads and parses headers on N reader threads while one thread writes the
+         index; 1: one thread; auto (default): one thread on fewer than 4 cores (measured: see
+         the README) or for fewer than 5,000 files, else cores − 2, at most 8.
+         --shard K/N indexes only the series folders (a file's folder, relative to the dataset
+         root) that a stable hash gives to shard K (0 ≤ K < N); its re-runs read and forget only
+         in them. N runs fill one PostgreSQL index together, or N SQLite files to merge.
+         --dataset NAME names the dataset: the PostgreSQL schema NAME (same as ?schema=NAME),
+         and the name kept in a SQLite index (merge joins only files of one dataset).
+merge    Merge the SQLite indexes of shards (or of disjoint parts) into one new index <out.sqlite>
+         (a new file, or an index this tool wrote). A file found in two inputs is refused.
+watch    Index, then keep the index current until SIGTERM or Ctrl-C (the batch in hand is
+         finished and saved; exit 0): file-system events, batched (0.7 s after the last change,
+         at most 5 s after the first), or with --poll (automatic on NFS, SMB/CIFS, FUSE) a rescan
+         every --poll-interval seconds (default 60; with events, a rescan every 1800 s as a net).
+         A store briefly unreachable (the index locked by another run, the server down) is
+         retried with back-off; no change is lost.
+metrics  --metrics-port PORT serves Prometheus metrics at http://127.0.0.1:PORT/metrics (--metrics-host
+         to listen elsewhere; port 0: any free port, said in the log). --pushgateway URL pushes a
+         one-shot run's metrics to a Prometheus Pushgateway when it ends (job dicom_index).
+         --log-format json: one JSON object per line on stderr (time, level, event, counts and
+         durations; never tag values or paths below the folder).
 stats    Summary statistics of an index (a table, or JSON with --json). Given the data folder,
          its default index (<folder>/.dicom/index.sqlite).
 export   Every indexed file as CSV, or an Excel workbook (Instances, Series, Studies, Summary, Problems).
@@ -67,9 +101,10 @@ cohort   Choose a training set: the series that match every filter given (thickn
          patients, studies, series and slices it holds; --out writes it: .csv (a row per series),
          .json (a manifest with each series' files in slice order), .parquet (typed rows).
          LUNA16's rule: --modality CT --max-thickness 2.5 --volumes-only
+${RENDER_HELP}
 
 Exit status: 0 when the run completed (unreadable files are counted, not fatal); 1 on a failure
-while running (tags: the file is not DICOM; check --fail-on: such a finding exists); 2 on a bad argument (a missing file or folder, a
+while running (tags: the file is not DICOM; render: the frame cannot be decoded; check --fail-on: such a finding exists); 2 on a bad argument (a missing file or folder, a
 refused database or export path); 130 when interrupted (the index is saved and consistent).`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -82,6 +117,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(VERSION + '\n');
     return 0;
   }
+  // Before the options are parsed, so that a bad option is reported in the format asked for.
+  setLogFormat(logFormatFromArgv(rest));
   try {
     switch (command) {
       case 'index':
@@ -96,110 +133,79 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdCheck(rest);
       case 'cohort':
         return await cmdCohort(rest);
+      case 'merge':
+        return await cmdMerge(rest);
+      case 'watch':
+        return await cmdWatch(rest);
+      case 'render':
+        return await cmdRender(rest);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith?.('ERR_PARSE_ARGS')) {
-      process.stderr.write(`dicom-index: ${(e as Error).message}\nRun 'dicom-index --help' for usage.\n`);
+      logFailure(`${(e as Error).message}${logFormat() === 'text' ? "\nRun 'dicom-index --help' for usage." : ''}`);
       return 2;
     }
-    if (e instanceof DatabaseRefusedError || e instanceof ExportRefusedError || e instanceof PgSchemaRefusedError || e instanceof PgUrlError) {
-      process.stderr.write(`dicom-index: ${e.message}\n`);
+    if (e instanceof DatabaseRefusedError || e instanceof MergeRefusedError || e instanceof ExportRefusedError || e instanceof PgSchemaRefusedError || e instanceof PgUrlError) {
+      logFailure(e.message);
       return 2;
     }
     if (e instanceof IndexBusyError) {
-      process.stderr.write(`dicom-index: ${e.message}; try again when it has finished.\n`);
+      logFailure(`${e.message}; try again when it has finished.`);
       return 1;
     }
-    process.stderr.write(`dicom-index: ${redact((e as Error).message)}\n`);
+    logFailure(redact((e as Error).message));
     return 1;
   }
 }
 
 async function cmdIndex(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
-    db: { type: 'string' },
-    'pixel-stats': { type: 'boolean' },
-    include: { type: 'string', multiple: true },
-    exclude: { type: 'string', multiple: true },
-    'no-sniff': { type: 'boolean' },
-    rebuild: { type: 'boolean' },
-    'no-patient-identity': { type: 'boolean' },
+    ...INDEX_OPTIONS,
+    ...OBSERVE_OPTIONS,
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
-    'dataset-root': { type: 'string' },
   });
-  const root = path.resolve(onePositional(positionals, 'folder'));
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(root);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`the folder ${root} does not exist`);
-    throw new Error(`cannot read folder ${root}: ${code ?? (e as Error).message}`, { cause: e });
-  }
-  if (!st.isDirectory()) throw new UsageError(`${root} is not a folder`);
-  try {
-    fs.readdirSync(root);
-  } catch (e) {
-    throw new Error(`cannot read folder ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
+  const root = checkedFolder(onePositional(positionals, 'folder'));
+  const target = indexTarget(root, values);
+  const observing = await startObserving(values);
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\ninterrupted: saving what was read (press Ctrl-C again to quit at once)\n');
+    log('warn', 'interrupted', {}, '\ninterrupted: saving what was read (press Ctrl-C again to quit at once)');
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const tty = process.stderr.isTTY && !values.quiet;
+  const tty = process.stderr.isTTY && !values.quiet && logFormat() === 'text';
   const progress = tty ? (p: IndexProgress) => process.stderr.write(`\r\x1b[K${progressText(p)}`) : undefined;
-  const db = values.db as string | undefined;
-  if (values['dataset-root'] && !(db && isPostgresUrl(db))) throw new UsageError('--dataset-root is for a postgresql:// index (--db postgresql://…)');
   try {
-    const result = db && isPostgresUrl(db)
-      ? await indexIntoPostgres(root, db, {
-          datasetRoot: values['dataset-root'] ? path.resolve(values['dataset-root'] as string) : undefined,
-          include: values.include as string[] | undefined,
-          exclude: values.exclude as string[] | undefined,
-          sniffExtensionless: !values['no-sniff'],
-          storePatientIdentity: !values['no-patient-identity'],
-          signal: controller.signal,
-          onProgress: progress,
-        })
-      : await indexFolder(root, {
-      dbPath: db ? path.resolve(db) : defaultDbPath(root),
-      pixelStats: !!values['pixel-stats'],
-      include: values.include as string[] | undefined,
-      exclude: values.exclude as string[] | undefined,
-      sniffExtensionless: !values['no-sniff'],
-      rebuild: !!values.rebuild,
-      storePatientIdentity: !values['no-patient-identity'],
-      signal: controller.signal,
-      onProgress: progress,
+    const result = await target.run({ signal: controller.signal, onProgress: progress, observer: observing.observer }).catch((e: unknown) => {
+      observing.metrics?.runFailed();
+      throw e;
     });
     if (tty) process.stderr.write('\r\x1b[K');
-    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const w of result.warnings) log('warn', 'warning', { message: w }, `warning: ${w}`);
     process.stdout.write((values.json ? JSON.stringify(result) : formatIndexSummary(result)) + '\n');
     return result.cancelled ? 130 : 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await observing.finish();
   }
 }
 
-
 async function cmdStats(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'boolean' } });
-  const idx = await openExisting(onePositional(positionals, 'database file'));
+  const index = await openIndexStore(onePositional(positionals, 'database file'));
   try {
-    const stats = computeStats(idx);
+    const stats = await computeStats(index.store);
     process.stdout.write((values.json ? JSON.stringify(stats) : formatStatsTable(stats)) + '\n');
     if (!values.json && stats.incomplete) process.stderr.write("note: the last index run did not finish (it was interrupted); run 'dicom-index index' again to complete it.\n");
     return 0;
   } finally {
-    idx.close();
+    await index.close();
   }
 }
 
@@ -207,29 +213,22 @@ async function cmdExport(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { csv: { type: 'string' }, xlsx: { type: 'string' } });
   const dbFile = onePositional(positionals, 'database file');
   if (!values.csv === !values.xlsx) throw new UsageError('give exactly one of --csv FILE or --xlsx FILE');
-  const idx = await openExisting(dbFile);
+  const index = await openIndexStore(dbFile);
   try {
     const exporter = await import('../core/export');
     const out = path.resolve((values.csv ?? values.xlsx) as string);
     const t0 = Date.now();
-    const r = values.csv ? await exporter.exportCsv(idx, out) : await exporter.exportXlsx(idx, out);
+    const r = values.csv ? await exporter.exportCsv(index.source, out) : await exporter.exportXlsx(index.source, out);
     process.stdout.write(`Wrote ${formatCount(r.rows)} rows to ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return 0;
   } finally {
-    idx.close();
+    await index.close();
   }
 }
 
 async function cmdTags(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'boolean' }, full: { type: 'boolean' } });
-  const file = path.resolve(onePositional(positionals, 'file'));
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    throw new UsageError(`the file ${file} does not exist`);
-  }
-  if (st.isDirectory()) throw new UsageError(`${file} is a folder; give one file`);
+  const file = existingFile(onePositional(positionals, 'file'));
   const tags = await readFileTags(file, values.full ? { maxValueLength: 10_000 } : undefined);
   if (tags.status === 'not_dicom' || tags.status === 'error') {
     if (values.json) process.stdout.write(JSON.stringify(tags) + '\n');

@@ -35,11 +35,16 @@ function replaceWith(tmp: string, file: string): void {
     }
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES') throw new Error(`Could not replace ${file} (${code}): is it open in another program?`, { cause: e });
-    throw e;
+    throw replaceFailed(e, tmp, file);
   }
+}
+
+/** After a failed flush or rename: our temporary file removed, and a file in use said plainly. */
+function replaceFailed(e: unknown, tmp: string, file: string): unknown {
+  fs.rmSync(tmp, { force: true });
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES') return new Error(`Could not replace ${file} (${code}): is it open in another program?`, { cause: e });
+  return e;
 }
 
 /** Writes `bytes` to `file` atomically. */
@@ -52,6 +57,26 @@ export function writeFileAtomic(file: string, bytes: Uint8Array): void {
     throw e;
   }
   replaceWith(tmp, file);
+}
+
+/**
+ * writeFileAtomic with the write, the flush and the rename off the main thread (the thread pool): a
+ * host's event loop stays free while a large index is written. `bytes` must not change meanwhile.
+ */
+export async function writeFileAtomicAsync(file: string, bytes: Uint8Array): Promise<void> {
+  const tmp = tempBeside(file);
+  try {
+    const fh = await fs.promises.open(tmp, 'r+');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    throw replaceFailed(e, tmp, file);
+  }
 }
 
 /**

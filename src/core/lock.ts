@@ -12,24 +12,26 @@ import { DatabaseRefusedError } from './db/refused';
 const LOCK_TOOL = 'dicom-workspace-index';
 
 /**
- * Whether the lock file at `file` is one of ours: a regular file holding our JSON (older versions
- * wrote it without the `tool` field), or empty or cut short (a run killed while writing it).
+ * Whether something at `file` is not one of our locks: anything but a regular file holding our JSON
+ * (older versions wrote it without the `tool` field), or empty or cut short (a run killed while
+ * writing it). Nothing there (a lock let go just now, even between two looks) is not foreign.
  */
-export function isOurLockFile(file: string): boolean {
+export function isForeignLock(file: string): boolean {
   let st: fs.Stats;
+  let text: string;
   try {
     st = fs.lstatSync(file);
-  } catch {
-    return false;
+    if (!st.isFile() || st.size > 4096) return true;
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
   }
-  if (!st.isFile() || st.size > 4096) return false;
-  const text = fs.readFileSync(file, 'utf8');
-  if (text === '' || (text.startsWith('{"pid":') && !text.endsWith('}'))) return true;
+  if (text === '' || (text.startsWith('{"pid":') && !text.endsWith('}'))) return false;
   try {
     const j = JSON.parse(text) as Record<string, unknown>;
-    return typeof j.pid === 'number' && typeof j.host === 'string' && typeof j.started === 'string' && (j.tool === undefined || j.tool === LOCK_TOOL);
+    return !(typeof j.pid === 'number' && typeof j.host === 'string' && typeof j.started === 'string' && (j.tool === undefined || j.tool === LOCK_TOOL));
   } catch {
-    return false;
+    return true;
   }
 }
 
@@ -66,7 +68,7 @@ export function acquireLock(dbFile: string, staleMs = 6 * 3600_000): Lock {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       // Another program's file of that name is never taken over or removed.
-      if (!isOurLockFile(file)) throw new DatabaseRefusedError(dbFile, `has beside it ${path.basename(file)}, a file this tool did not write`);
+      if (isForeignLock(file)) throw new DatabaseRefusedError(dbFile, `has beside it ${path.basename(file)}, a file this tool did not write`);
       let holder: { pid: number; host: string; started: string };
       try {
         holder = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -81,6 +83,22 @@ export function acquireLock(dbFile: string, staleMs = 6 * 3600_000): Lock {
     }
   }
   throw new Error('could not take the index lock');
+}
+
+/**
+ * The lock of a run of this process that started after `since` and can no longer let it go
+ * (the thread running it died): removed, so the next run is not refused as busy. A lock of another
+ * process, or one taken by `since` (another run of this process), is left alone.
+ */
+export function releaseOrphanedLock(dbFile: string, since: number): void {
+  const file = `${dbFile}.lock`;
+  if (isForeignLock(file)) return;
+  try {
+    const h = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; host: string; started: string };
+    if (h.pid === process.pid && h.host === os.hostname() && Date.parse(h.started) > since) fs.rmSync(file, { force: true });
+  } catch {
+    /* gone, or half-written by another process */
+  }
 }
 
 function isStale(h: { pid: number; host: string; started: string }, file: string, staleMs: number): boolean {

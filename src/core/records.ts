@@ -19,6 +19,9 @@ export interface FileRecord {
   pixel?: PixelSummary | null;
   /** Enhanced multi-frame objects: each frame's geometry. */
   frames?: FrameValues[] | null;
+  /** Bytes the reader read of the file, and the time from the start of its read to this record (ms): for metrics. */
+  bytesRead?: number;
+  readMs?: number;
   /** The index has no row for this path yet (a fresh file): nothing old to delete first. */
   isNew?: boolean;
 }

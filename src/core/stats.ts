@@ -3,9 +3,11 @@
  * Counts are files; patients/studies/series are distinct non-empty keys; instances are the DICOM
  * files indexed (status ok or partial).
  */
-import { IndexDatabase } from './db/database';
 import type { Stats } from '../shared/stats';
 import { PATIENT_ATTRS, SERIES_ATTRS, STUDY_ATTRS } from './db/schema';
+import { metaValue } from './queries/meta';
+import type { QueryStore } from './store/queryStore';
+import { asStore, StoreLike } from './store/source';
 
 export type { Stats } from '../shared/stats';
 
@@ -13,26 +15,28 @@ const num = (v: unknown) => (v == null ? 0 : Number(v));
 /** Histogram key: the shortest decimal form that reads back as the same number. */
 export const thicknessKey = (x: number) => String(x);
 
-export function computeStats(idx: IndexDatabase): Stats {
-  const one = <T>(sql: string) => idx.all<T>(sql)[0];
-  const files = one<Record<string, number>>(`
-    SELECT COUNT(*) AS total,
-      SUM(status = 'ok') AS ok, SUM(status = 'partial') AS partial,
-      SUM(status = 'error') AS error, SUM(status = 'not_dicom') AS notDicom,
-      SUM(size) AS bytes
+/** The statistics of an index, from the SQLite file or a PostgreSQL index (one set of portable SQL). */
+export async function computeStats(source: StoreLike): Promise<Stats> {
+  const store = asStore(source);
+  const [f] = await store.rows(`
+    SELECT COUNT(*),
+      COUNT(*) FILTER (WHERE status = 'ok'), COUNT(*) FILTER (WHERE status = 'partial'),
+      COUNT(*) FILTER (WHERE status = 'error'), COUNT(*) FILTER (WHERE status = 'not_dicom'),
+      SUM(size)
     FROM files`);
+  const files = { total: f[0], ok: f[1], partial: f[2], error: f[3], notDicom: f[4], bytes: f[5] };
   // Instances per series and thickness: one scan of a covering index, about as many rows as series.
-  const perSeries = idx.all<{ s: number; t: number | null; n: number }>('SELECT series_id AS s, SliceThickness AS t, COUNT(*) AS n FROM instance GROUP BY series_id, SliceThickness');
+  const perSeries = (await store.rows('SELECT series_id, SliceThickness, COUNT(*) FROM instance GROUP BY series_id, SliceThickness')).map((r) => ({ s: r[0] as number, t: r[1] as number | null, n: r[2] as number }));
   // The series with their study and patient keys: small tables.
   const series = new Map<number, { uid: string; modality: string; study: string; patient: string }>();
-  idx.each(
+  await store.each(
     'SELECT se.id, se.SeriesInstanceUID, st.StudyInstanceUID, p.PatientID FROM series_key se JOIN study_key st ON st.id = se.study_id JOIN patient_key p ON p.id = st.patient_id',
     [],
     (r) => series.set(r[0] as number, { uid: String(r[1] ?? ''), modality: '', study: String(r[2] ?? ''), patient: String(r[3] ?? '') }),
   );
   // Modality is each file's own: one per series, except where a series' files disagree.
   const modalitiesOf = new Map<number, Set<string>>();
-  idx.each("SELECT series_id, COALESCE(Modality, '') FROM series_attrs", [], (r) => {
+  await store.each("SELECT series_id, COALESCE(Modality, '') FROM series_attrs", [], (r) => {
     const m = modalitiesOf.get(r[0] as number) ?? new Set<string>();
     m.add(r[1] as string);
     modalitiesOf.set(r[0] as number, m);
@@ -47,11 +51,12 @@ export function computeStats(idx: IndexDatabase): Stats {
     }
   }
   // One sort of the SOP Instance UIDs gives both the distinct count and the duplicated ones.
-  const sop = one<Record<string, number>>(`
-    SELECT COUNT(*) AS distinctSop, SUM(n > 1) AS duplicated, SUM(n - 1) AS extraFiles,
-      (SELECT COUNT(*) FROM instance WHERE SOPInstanceUID IS NULL OR SOPInstanceUID = '') AS missingSop,
-      (SELECT COUNT(*) FROM instance WHERE SliceThicknessInvalid IS NOT NULL) AS invalid
-    FROM (SELECT COUNT(*) AS n FROM instance WHERE SOPInstanceUID > '' GROUP BY SOPInstanceUID)`);
+  const [u] = await store.rows(`
+    SELECT COUNT(*), COUNT(*) FILTER (WHERE n > 1), SUM(n - 1),
+      (SELECT COUNT(*) FROM instance WHERE SOPInstanceUID IS NULL OR SOPInstanceUID = ''),
+      (SELECT COUNT(*) FROM instance WHERE SliceThicknessInvalid IS NOT NULL)
+    FROM (SELECT COUNT(*) AS n FROM instance WHERE SOPInstanceUID > '' GROUP BY SOPInstanceUID) AS per_uid`);
+  const sop = { distinctSop: u[0], duplicated: u[1], extraFiles: u[2], missingSop: u[3], invalid: u[4] };
 
   const patients = new Set<string>();
   const studies = new Set<string>();
@@ -93,16 +98,16 @@ export function computeStats(idx: IndexDatabase): Stats {
     }
   }
   if (mixed.size) {
-    idx.each(
+    await store.each(
       `SELECT COALESCE(ra.Modality, ''), COUNT(*) FROM instance i JOIN series_attrs ra ON ra.id = i.series_attrs_id WHERE i.series_id IN (${[...mixed].join(', ')}) GROUP BY 1`,
       [],
       (r) => (modalities[r[0] as string] = (modalities[r[0] as string] ?? 0) + (r[1] as number)),
     );
   }
   const conflicts = {
-    patients: conflictingKeys(idx, 'patient', 'PatientID', PATIENT_ATTRS),
-    studies: conflictingKeys(idx, 'study', 'StudyInstanceUID', STUDY_ATTRS),
-    series: conflictingKeys(idx, 'series', 'SeriesInstanceUID', SERIES_ATTRS),
+    patients: await conflictingKeys(store, 'patient', 'PatientID', PATIENT_ATTRS),
+    studies: await conflictingKeys(store, 'study', 'StudyInstanceUID', STUDY_ATTRS),
+    series: await conflictingKeys(store, 'series', 'SeriesInstanceUID', SERIES_ATTRS),
   };
   const counts = [...perStudy.values()];
   return {
@@ -122,8 +127,8 @@ export function computeStats(idx: IndexDatabase): Stats {
     modalities: sortByCount(modalities),
     totalBytes: num(files.bytes),
     missingKeys,
-    lastIndexed: idx.getMeta('last_indexed') ?? null,
-    incomplete: idx.getMeta('incomplete') === 'true',
+    lastIndexed: (await metaValue(store, 'last_indexed')) ?? null,
+    incomplete: (await metaValue(store, 'incomplete')) === 'true',
   };
 }
 
@@ -131,10 +136,10 @@ export function computeStats(idx: IndexDatabase): Stats {
  * Non-empty keys (a PatientID, a Study or Series UID, wherever in the hierarchy it is found) whose
  * files carry more than one set of that level's attributes.
  */
-function conflictingKeys(idx: IndexDatabase, level: 'patient' | 'study' | 'series', key: string, cols: readonly string[]): number {
+async function conflictingKeys(store: QueryStore, level: 'patient' | 'study' | 'series', key: string, cols: readonly string[]): Promise<number> {
   const sets = new Map<string, string>();
   const conflicting = new Set<string>();
-  idx.each(`SELECT k.${key}, ${cols.map((c) => `a.${c}`).join(', ')} FROM ${level}_attrs a JOIN ${level}_key k ON k.id = a.${level}_id WHERE k.${key} <> ''`, [], (r) => {
+  await store.each(`SELECT k.${key}, ${cols.map((c) => `a.${c}`).join(', ')} FROM ${level}_attrs a JOIN ${level}_key k ON k.id = a.${level}_id WHERE k.${key} <> ''`, [], (r) => {
     const uid = r[0] as string;
     const values = JSON.stringify(r.slice(1));
     const first = sets.get(uid);

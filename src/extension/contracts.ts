@@ -4,7 +4,7 @@
  * owns the databases and the index runs; everything else reads and asks through this interface.
  */
 import type * as vscode from 'vscode';
-import type { IndexDatabase } from '../core/db/database';
+import type { IndexSource } from '../core/store/source';
 import type { IndexProgress, IndexResult } from '../core/indexer';
 import type { SettingSource } from './settings';
 
@@ -71,10 +71,13 @@ export interface IndexService {
   /** Absolute path of the folder's database file (from the settings). */
   dbPath(folder: vscode.WorkspaceFolder): string;
   /**
-   * Runs `fn` with the folder's open database (kept in memory by the service), or returns
-   * undefined when the folder has no index yet. Never hold on to `idx` after `fn` returns.
+   * Runs `fn` with the folder's index (the open SQLite file kept in memory by the service, or the
+   * shared PostgreSQL index's store), or returns undefined when the folder has no index yet. Never
+   * hold on to `idx` after `fn` returns.
    */
-  withDatabase<T>(folder: vscode.WorkspaceFolder, fn: (idx: IndexDatabase) => T | Promise<T>): Promise<T | undefined>;
+  withDatabase<T>(folder: vscode.WorkspaceFolder, fn: (idx: IndexSource) => T | Promise<T>): Promise<T | undefined>;
+  /** The shared index's URL (without password) when the folder uses one (dicom.index.database), else undefined. */
+  sharedIndex(folder: vscode.WorkspaceFolder): string | undefined;
   /** Fires after a folder's index changed (index run, watcher batch, rebuild, the file changed on disk). */
   readonly onDidChangeIndex: vscode.Event<vscode.WorkspaceFolder>;
 
@@ -92,7 +95,8 @@ export interface IndexService {
   /** Throws the databases away and indexes from scratch (queued after a running run). */
   rebuild(opts?: RunOptions): Promise<FolderRunResult[]>;
   /** Re-reads these relative paths of a folder (the watcher): merged into one queued batch. */
-  indexPaths(folder: vscode.WorkspaceFolder, relPaths: Iterable<string>): Promise<FolderRunResult[]>;
+  /** `gone`: deleted paths that may have been folders: the run names the indexed files at or under them. */
+  indexPaths(folder: vscode.WorkspaceFolder, relPaths: Iterable<string>, gone?: Iterable<string>): Promise<FolderRunResult[]>;
   /** Cancels the running run (the index keeps what was read); queued runs still run. */
   cancel(): void;
   /** Resolves when no run is going or queued. */

@@ -1,7 +1,8 @@
 /**
  * The folders' databases: one FolderState per workspace folder with its settings and its open
- * IndexDatabase (kept in memory, shared by the tree, the status bar, the summary panel and the
- * index runs), opened on first use, watched on disk, and dropped when the folder is removed.
+ * IndexDatabase (kept in memory, read by the tree, the status bar and the summary panel; the index
+ * runs write the file on a thread of their own), opened on first use, read again after a run's saves,
+ * watched on disk, and dropped when the folder is removed.
  *
  * When the database file changes underneath (the CLI indexed the folder, the file was deleted or
  * damaged) or the settings move it, the in-memory copy is forgotten (one reload path) and the
@@ -10,6 +11,9 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { DatabaseRefusedError, IndexDatabase } from '../core/db/database';
+import type { IndexSource } from '../core/store/source';
+import { PostgresStoreError } from '../core/store/postgresStore';
+import { SharedIndex } from './sharedIndex';
 import type { DatabaseRefusal, IndexState } from './contracts';
 import { errorText, Log } from './log';
 import { databasePathSource, folderSettings, FolderSettings } from './settings';
@@ -39,6 +43,8 @@ export class FolderState {
   refusal: DatabaseRefusal | undefined;
   /** The last run found nothing to index, so no index was written. */
   noDicom = false;
+  /** The shared PostgreSQL index the settings name instead of the file (dicom.index.database). */
+  shared: SharedIndex | undefined;
 
   constructor(readonly folder: vscode.WorkspaceFolder) {
     this.settings = folderSettings(folder);
@@ -55,19 +61,14 @@ export class FolderState {
     this.diskKey = '';
   }
 
-  /** The file on disk is now what `db` holds (after opening or saving it). */
-  markInSync(): void {
-    this.diskKey = fileKey(this.settings.dbPath);
-  }
-
   /** The file was written, replaced or deleted by someone else since we last read or wrote it. */
   get changedOnDisk(): boolean {
     return fileKey(this.settings.dbPath) !== this.diskKey;
   }
 
-  /** Nobody is using `db`: it may be forgotten and reopened. */
+  /** Nobody is using `db`: it may be forgotten and reopened (a run writes the file, never `db`). */
   get idle(): boolean {
-    return !this.running && !this.opening && this.readers === 0;
+    return !this.opening && this.readers === 0;
   }
 }
 
@@ -91,6 +92,7 @@ export class FolderDatabases implements vscode.Disposable {
   constructor(
     private readonly log: Log,
     private readonly events: FolderDatabaseEvents,
+    private readonly secrets: vscode.SecretStorage,
   ) {
     this.disposables.push(
       vscode.workspace.onDidChangeWorkspaceFolders((e) => {
@@ -101,8 +103,9 @@ export class FolderDatabases implements vscode.Disposable {
         for (const st of this.states.values()) {
           if (!e.affectsConfiguration('dicom', st.folder.uri)) continue;
           const next = folderSettings(st.folder);
-          const moved = next.dbPath !== st.settings.dbPath;
+          const moved = next.dbPath !== st.settings.dbPath || next.postgresUrl !== st.settings.postgresUrl;
           st.settings = next;
+          if (moved && !st.running) this.useShared(st);
           if (moved && !st.running) {
             const wasRefused = !!st.refusal;
             st.refusal = undefined;
@@ -123,13 +126,15 @@ export class FolderDatabases implements vscode.Disposable {
       st = new FolderState(folder);
       this.states.set(key(folder), st);
       this.watchDbFile(st);
+      this.useShared(st);
     }
     return st;
   }
 
   /** Runs `fn` with the folder's open database (not swapped while `fn` runs); undefined when the folder has no index. */
-  async use<T>(folder: vscode.WorkspaceFolder, fn: (idx: IndexDatabase) => T | Promise<T>): Promise<T | undefined> {
+  async use<T>(folder: vscode.WorkspaceFolder, fn: (idx: IndexSource) => T | Promise<T>): Promise<T | undefined> {
     const st = this.state(folder);
+    if (st.shared) return this.readShared(st, st.shared, fn);
     const db = await this.open(st, false);
     if (!db) return undefined;
     st.readers++;
@@ -137,6 +142,8 @@ export class FolderDatabases implements vscode.Disposable {
       return await fn(db);
     } finally {
       st.readers--;
+      // A save that landed while the copy was in use: read it again now.
+      if (st.idle && st.db && st.changedOnDisk) this.reload(st, 'the database file was saved while it was read; reading it again');
     }
   }
 
@@ -151,6 +158,7 @@ export class FolderDatabases implements vscode.Disposable {
 
   indexState(folder: vscode.WorkspaceFolder): IndexState {
     const st = this.state(folder);
+    if (st.shared) return st.running || st.shared.known?.state === 'indexed' ? 'indexed' : 'notIndexed';
     if (st.refusal) return 'refused';
     if (st.running || fs.existsSync(st.settings.dbPath)) return 'indexed';
     return st.noDicom ? 'noDicom' : 'notIndexed';
@@ -166,7 +174,7 @@ export class FolderDatabases implements vscode.Disposable {
       if (!retry || st.running) return undefined;
       st.refusal = undefined;
     }
-    if (st.db && !st.running && st.readers === 0 && st.changedOnDisk) this.reload(st, 'the database file changed on disk; reloading it');
+    if (st.db && st.readers === 0 && st.changedOnDisk) this.reload(st, 'the database file changed on disk; reloading it');
     if (st.db) return st.db;
     if (st.opening) {
       await st.opening;
@@ -176,6 +184,8 @@ export class FolderDatabases implements vscode.Disposable {
     const dbPath = st.settings.dbPath;
     st.opening = (async () => {
       const t0 = Date.now();
+      // What the file looked like before it was read: a save landing while it is read makes the copy stale, and so it is read again.
+      const before = fileKey(dbPath);
       try {
         const db = await IndexDatabase.open(dbPath, { dataRoot: st.folder.uri.fsPath });
         for (const w of db.takeWarnings()) this.events.warn(`DICOM (${st.folder.name}): ${w}`);
@@ -184,7 +194,9 @@ export class FolderDatabases implements vscode.Disposable {
           return undefined;
         }
         st.db = db;
-        st.markInSync();
+        st.diskKey = before;
+        // Saved again while it was read: the next look reads it again (told now, so there is one).
+        if (st.changedOnDisk) queueMicrotask(() => this.events.changed(st.folder));
         this.log.info(`${st.folder.name}: database opened in ${Date.now() - t0} ms`);
         return db;
       } catch (e) {
@@ -207,11 +219,62 @@ export class FolderDatabases implements vscode.Disposable {
     return st.opening;
   }
 
+  /**
+   * A shared index (PostgreSQL) instead of the file: the folder's data root is this workspace folder
+   * (the index's paths are relative to it); the files may not be on this machine. Returns whether it is one.
+   */
+  private useShared(st: FolderState): boolean {
+    const url = st.settings.postgresUrl;
+    if (st.shared?.url === url) return !!url;
+    void st.shared?.close();
+    st.shared = url ? new SharedIndex(url, this.secrets) : undefined;
+    if (st.shared) {
+      const shared = st.shared;
+      // Look now, so the tree and the welcome view know whether there is an index to show.
+      void shared.open().then((r) => {
+        if (r.state === 'failed') this.log.error(`${st.folder.name}: the shared index ${shared.display} cannot be used: ${r.message}`);
+        else this.log.info(`${st.folder.name}: shared index ${shared.display} (${r.state === 'indexed' ? 'an index' : 'no index yet'})`);
+        this.events.changed(st.folder);
+      });
+    }
+    return !!url;
+  }
+
+  private async readShared<T>(st: FolderState, shared: SharedIndex, fn: (idx: IndexSource) => T | Promise<T>): Promise<T | undefined> {
+    const r = await shared.open();
+    if (r.state !== 'indexed') return undefined;
+    st.readers++;
+    try {
+      return await fn({ store: r.store, root: st.folder.uri.fsPath });
+    } catch (e) {
+      if (!(e instanceof PostgresStoreError)) throw e;
+      // The connection broke (server down, the setting changed meanwhile): no index to show now; the
+      // next use connects again. Said once per connection, not once per tree node.
+      if (st.shared === shared && shared.known?.state === 'indexed') {
+        this.events.warn(`DICOM (${st.folder.name}): the shared index ${shared.display} cannot be read: ${e.message}`);
+        await shared.close();
+        queueMicrotask(() => this.events.changed(st.folder));
+      }
+      this.log.error(`${st.folder.name}: the shared index ${shared.display}: ${e.message}`);
+      return undefined;
+    } finally {
+      st.readers--;
+    }
+  }
+
   /** Forgets the in-memory copy (the file changed underneath, or the settings moved it) and says the index changed. */
   reload(st: FolderState, why: string): void {
     this.log.info(`${st.folder.name}: ${why}`);
     st.forget();
     queueMicrotask(() => this.events.changed(st.folder));
+  }
+
+  /**
+   * This window's index run (on its own thread) saved the file: the in-memory copy is read again,
+   * now if nobody is using it, otherwise when its use or its opening ends (the file changed on disk).
+   */
+  readAgain(st: FolderState, why: string): void {
+    if (st.idle) this.reload(st, why);
   }
 
   /** Reload when the database file is written by someone else (the CLI), deleted or replaced. */
@@ -240,6 +303,7 @@ export class FolderDatabases implements vscode.Disposable {
 
   private release(st: FolderState): void {
     st.dbWatcher?.dispose();
+    void st.shared?.close();
     if (!st.running) st.forget();
   }
 

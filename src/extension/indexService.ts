@@ -1,6 +1,7 @@
 /**
- * The index service: one open IndexDatabase per workspace folder (kept in memory, shared by the
- * tree, the status bar, the summary panel and the index runs), and one queue of index runs.
+ * The index service: one open IndexDatabase per workspace folder (kept in memory, read by the tree,
+ * the status bar and the summary panel), and one queue of index runs, each on a thread of its own
+ * (src/core/run/indexThread.ts) so that a big run never stalls the extension host.
  *
  * - Runs never race: a run asked for while one is going joins it (same kind, same folders) or is
  *   queued after it; watcher batches are merged into one queued batch.
@@ -13,7 +14,11 @@
  */
 import * as vscode from 'vscode';
 import type { IndexDatabase } from '../core/db/database';
-import { indexFolder } from '../core/indexer';
+import type { IndexSource } from '../core/store/source';
+import { indexInThread, SAVE_EVERY_MS_WITH_READER } from '../core/run/indexThread';
+import type { FolderState } from './folderDatabases';
+import type { SharedIndex } from './sharedIndex';
+import type { IndexProgress, IndexResult } from '../core/indexer';
 import { progressFraction, progressText } from '../core/progressText';
 import { IndexBusyError } from '../core/lock';
 import type { DatabaseRefusal, FolderIndex, FolderRunResult, IndexService, IndexState, RunKind, RunOptions, RunProgress } from './contracts';
@@ -26,8 +31,9 @@ import { formatCount } from '../shared/format';
 interface Job {
   kind: RunKind;
   folders: vscode.WorkspaceFolder[];
-  /** kind 'paths': relative paths per folder key. */
+  /** kind 'paths': relative paths per folder key, and the deleted ones that may have been folders. */
   paths: Map<string, Set<string>>;
+  gone: Map<string, Set<string>>;
   interactive: boolean;
   promise: Promise<FolderRunResult[]>;
   resolve: (r: FolderRunResult[]) => void;
@@ -57,7 +63,10 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
 
   private readonly databases: FolderDatabases;
 
-  constructor(private readonly log: Log) {
+  constructor(
+    private readonly log: Log,
+    secrets: vscode.SecretStorage,
+  ) {
     this.databases = new FolderDatabases(log, {
       changed: (f) => this.changeEmitter.fire(f),
       warn: (m) => this.warn(m),
@@ -67,7 +76,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
       },
       // The setting that named a refused path changed: try the folder again.
       unrefused: (f) => void this.indexAll({ folders: [f] }),
-    });
+    }, secrets);
     this.disposables.push(this.databases);
   }
 
@@ -81,8 +90,12 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     return this.current !== undefined;
   }
 
-  withDatabase<T>(folder: vscode.WorkspaceFolder, fn: (idx: IndexDatabase) => T | Promise<T>): Promise<T | undefined> {
+  withDatabase<T>(folder: vscode.WorkspaceFolder, fn: (idx: IndexSource) => T | Promise<T>): Promise<T | undefined> {
     return this.databases.use(folder, fn);
+  }
+
+  sharedIndex(folder: vscode.WorkspaceFolder): string | undefined {
+    return this.databases.state(folder).shared?.display;
   }
 
   hasIndex(folder: vscode.WorkspaceFolder): boolean {
@@ -98,7 +111,8 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
   }
 
   dbPath(folder: vscode.WorkspaceFolder): string {
-    return this.databases.state(folder).settings.dbPath;
+    const st = this.databases.state(folder);
+    return st.shared?.display ?? st.settings.dbPath;
   }
 
   // ---- runs --------------------------------------------------------------------------------------
@@ -113,8 +127,11 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     return this.schedule('rebuild', opts);
   }
 
-  /** Re-reads these relative paths of a folder (the watcher): merged into one queued batch. */
-  indexPaths(folder: vscode.WorkspaceFolder, relPaths: Iterable<string>): Promise<FolderRunResult[]> {
+  /**
+   * Re-reads these relative paths of a folder (the watcher), and the indexed files at or under the
+   * `gone` ones (deleted paths that may have been folders): merged into one queued batch.
+   */
+  indexPaths(folder: vscode.WorkspaceFolder, relPaths: Iterable<string>, gone: Iterable<string> = []): Promise<FolderRunResult[]> {
     // A refused database path: no batch at all until the setting changes.
     if (this.databases.refusal(folder)) return Promise.resolve([{ folder, refused: true }]);
     const k = key(folder);
@@ -130,6 +147,9 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     const set = job.paths.get(k) ?? new Set<string>();
     for (const p of relPaths) set.add(p);
     job.paths.set(k, set);
+    const goneSet = job.gone.get(k) ?? new Set<string>();
+    for (const p of gone) goneSet.add(p);
+    job.gone.set(k, goneSet);
     void this.pump();
     return job.promise;
   }
@@ -184,7 +204,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
   private newJob(kind: RunKind, folders: vscode.WorkspaceFolder[], interactive: boolean): Job {
     let resolve!: (r: FolderRunResult[]) => void;
     const promise = new Promise<FolderRunResult[]>((r) => (resolve = r));
-    return { kind, folders, paths: new Map(), interactive, promise, resolve, abort: new AbortController(), started: false };
+    return { kind, folders, paths: new Map(), gone: new Map(), interactive, promise, resolve, abort: new AbortController(), started: false };
   }
 
   private async pump(): Promise<void> {
@@ -236,10 +256,11 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
           continue;
         }
         const only = job.kind === 'paths' ? [...(job.paths.get(key(folder)) ?? [])] : undefined;
+        const gone = job.kind === 'paths' ? [...(job.gone.get(key(folder)) ?? [])] : undefined;
         const prefix = job.folders.length > 1 ? `${folder.name}: ` : '';
         let lastFraction = 0;
         results.push(
-          await this.runFolder(folder, job.kind, only, job.abort.signal, job.interactive, (p) => {
+          await this.runFolder(folder, job.kind, only, gone, job.abort.signal, job.interactive, (p) => {
             this.lastProgress = p;
             this.progressEmitter.fire(p);
             const fraction = progressFraction(p);
@@ -270,6 +291,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     folder: vscode.WorkspaceFolder,
     kind: RunKind,
     only: string[] | undefined,
+    gone: string[] | undefined,
     signal: AbortSignal,
     interactive: boolean,
     onProgress: (p: RunProgress) => void,
@@ -277,6 +299,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     const st = this.databases.state(folder);
     st.settings = folderSettings(folder);
     const s = st.settings;
+    if (st.shared) return this.runShared(st, st.shared, kind, signal, onProgress);
     let db: IndexDatabase | undefined;
     try {
       // The core decides what the path holds (ours, damaged, not ours) and the indexer resets it for a rebuild.
@@ -287,37 +310,34 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
       this.log.error(`${folder.name}: ${errorText(e)}`);
       return { folder, error: errorText(e) };
     }
-    if (kind === 'paths' && only && only.length === 0) return { folder };
+    if (kind === 'paths' && only && only.length === 0 && !gone?.length) return { folder };
     st.running = true;
     const t0 = Date.now();
-    let lastRefresh = Date.now();
     try {
-      const result = await indexFolder(folder.uri.fsPath, {
-        dbPath: s.dbPath,
-        include: s.include,
-        exclude: s.exclude,
-        sniffExtensionless: s.sniffExtensionless,
-        pixelStats: s.pixelStats,
-        storePatientIdentity: s.storePatientIdentity,
-        rebuild: kind === 'rebuild',
-        only,
-        signal,
-        database: db,
-        log: (m) => this.log.info(`${folder.name}: ${m}`),
-        onProgress: (p) => {
-          onProgress({ folder, kind, ...p });
-          // Let the tree grow during a long run (the rows committed so far are in `db`).
-          if (Date.now() - lastRefresh > 3000) {
-            lastRefresh = Date.now();
-            this.changeEmitter.fire(folder);
-          }
+      // On a thread of its own: sql.js, its saves and the writes stay off the extension host's event
+      // loop. The tree reads this window's copy meanwhile, and the file again after each save.
+      const result = await indexInThread(
+        {
+          store: 'sqlite',
+          root: folder.uri.fsPath,
+          options: {
+            dbPath: s.dbPath,
+            include: s.include,
+            exclude: s.exclude,
+            sniffExtensionless: s.sniffExtensionless,
+            pixelStats: s.pixelStats,
+            storePatientIdentity: s.storePatientIdentity,
+            jobs: s.jobs,
+            rebuild: kind === 'rebuild',
+            only,
+            gone,
+            // The tree shows what a long run has saved: every 10 s (the CLI's runs save every 30 s).
+            saveEveryMs: SAVE_EVERY_MS_WITH_READER,
+          },
         },
-      });
-      const c = result.counts;
-      this.log.info(
-        `${folder.name}: ${kind} ${result.cancelled ? 'cancelled' : 'done'} in ${Date.now() - t0} ms: ${result.candidates} candidates, ${result.read} read ` +
-          `(${c.ok} ok, ${c.partial} partial, ${c.error} error, ${c.not_dicom} not DICOM), ${result.unchanged} unchanged, ${result.removed} removed`,
+        { signal, ...this.runHooks(folder, kind, onProgress), onSaved: () => this.databases.readAgain(st, 'saved by the index run') },
       );
+      this.logRun(folder, kind, '', result, t0);
       if (!result.written) {
         // Nothing to index and no index yet: the core wrote none, so keep no empty copy either.
         st.forget();
@@ -331,12 +351,72 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
         return { folder, busy: true, error: errorText(e) };
       }
       this.log.error(`${folder.name}: ${kind} failed: ${errorText(e)}`);
-      // The in-memory copy may hold half a transaction: read the file again next time.
-      st.forget();
       return { folder, error: errorText(e) };
     } finally {
       st.running = false;
-      if (st.db) st.markInSync();
+      // What the run saved is read again on the next look (now, or when an export using this copy ends).
+      if (st.db && st.changedOnDisk) this.databases.readAgain(st, 'the index run ended');
+      this.changeEmitter.fire(folder);
+    }
+  }
+
+  /** A run's log and progress (the tree grows at each save of the run, and at each 3 s of a shared index's). */
+  private runHooks(folder: vscode.WorkspaceFolder, kind: RunKind, onProgress: (p: RunProgress) => void, refreshEveryMs?: number) {
+    let lastRefresh = Date.now();
+    return {
+      log: (m: string) => this.log.info(`${folder.name}: ${m}`),
+      onProgress: (p: IndexProgress) => {
+        onProgress({ folder, kind, ...p });
+        if (refreshEveryMs !== undefined && Date.now() - lastRefresh > refreshEveryMs) {
+          lastRefresh = Date.now();
+          this.changeEmitter.fire(folder);
+        }
+      },
+    };
+  }
+
+  private logRun(folder: vscode.WorkspaceFolder, kind: RunKind, where: string, result: IndexResult, t0: number): void {
+    const c = result.counts;
+    this.log.info(
+      `${folder.name}: ${kind}${where} ${result.cancelled ? 'cancelled' : 'done'} in ${Date.now() - t0} ms: ${result.candidates} candidates, ${result.read} read ` +
+        `(${c.ok} ok, ${c.partial} partial, ${c.error} error, ${c.not_dicom} not DICOM), ${result.unchanged} unchanged, ${result.removed} removed`,
+    );
+  }
+
+  /**
+   * An index run into the folder's shared PostgreSQL index: incremental, as the CLI's (a watcher's
+   * batch or a rebuild also runs it whole: the server's index is shared, so this window never drops it).
+   */
+  private async runShared(st: FolderState, shared: SharedIndex, kind: RunKind, signal: AbortSignal, onProgress: (p: RunProgress) => void): Promise<FolderRunResult> {
+    const folder = st.folder;
+    const s = st.settings;
+    const opened = await shared.open();
+    if (opened.state === 'failed') {
+      this.log.error(`${folder.name}: the shared index ${shared.display}: ${opened.message}`);
+      return { folder, error: opened.message };
+    }
+    st.running = true;
+    const t0 = Date.now();
+    try {
+      const result = await indexInThread(
+        {
+          store: 'postgresql',
+          root: folder.uri.fsPath,
+          url: await shared.connectionUrl(),
+          options: { include: s.include, exclude: s.exclude, sniffExtensionless: s.sniffExtensionless, storePatientIdentity: s.storePatientIdentity, jobs: s.jobs },
+        },
+        { signal, ...this.runHooks(folder, kind, onProgress, 3000) },
+      );
+      this.logRun(folder, kind, ` into ${shared.display}`, result, t0);
+      return { folder, result };
+    } catch (e) {
+      this.log.error(`${folder.name}: ${kind} into ${shared.display} failed: ${errorText(e)}`);
+      await shared.close();
+      return { folder, error: errorText(e) };
+    } finally {
+      st.running = false;
+      // The schema may hold an index now: look again before the tree asks.
+      await shared.open().catch(() => undefined);
       this.changeEmitter.fire(folder);
     }
   }
@@ -350,7 +430,7 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
       if (job.kind === 'paths') {
         // The CLI (or another window) is indexing: try these files again a little later.
         setTimeout(() => {
-          for (const r of busy) void this.indexPaths(r.folder, job.paths.get(key(r.folder)) ?? []);
+          for (const r of busy) void this.indexPaths(r.folder, job.paths.get(key(r.folder)) ?? [], job.gone.get(key(r.folder)) ?? []);
         }, 10_000);
       } else if (job.interactive) {
         void vscode.window.showWarningMessage(
@@ -384,7 +464,17 @@ export class IndexServiceImpl implements IndexService, vscode.Disposable {
     }
   }
 
+  /** When each warning was last shown: the same one within a minute is logged, not shown again. */
+  private readonly warnedAt = new Map<string, number>();
+
   private warn(message: string): void {
+    // The window's own open and the run's thread may both find an outdated index and say so.
+    const last = this.warnedAt.get(message);
+    this.warnedAt.set(message, Date.now());
+    if (last !== undefined && Date.now() - last < 60_000) {
+      this.log.info(`(shown a moment ago) ${message}`);
+      return;
+    }
     this.shownWarnings.push(message);
     this.log.warn(message);
     void vscode.window.showWarningMessage(message);

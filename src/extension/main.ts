@@ -24,11 +24,13 @@ import type { TreeElement } from './tree/elements';
 import { DicomTreeProvider } from './tree/provider';
 import { trackViewState } from './tree/viewState';
 import { IndexWatcher } from './watcher';
+import { registerDcmEditor } from './viewer/dcmEditor';
+import { registerSeriesViewer } from './viewer/seriesViewer';
 
 export function activate(context: vscode.ExtensionContext): DicomApi {
   const t0 = Date.now();
   const log = createLog();
-  const service = new IndexServiceImpl(log);
+  const service = new IndexServiceImpl(log, context.secrets);
   const tree = new DicomTreeProvider(service);
   const view = vscode.window.createTreeView<TreeElement>('dicom.index', { treeDataProvider: tree, showCollapseAll: true });
   const watcher = new IndexWatcher(service, log);
@@ -49,6 +51,8 @@ export function activate(context: vscode.ExtensionContext): DicomApi {
     registerTreeActions(view),
     registerRevealSeries(tree, view),
     registerDatabasePathCommands(),
+    registerSeriesViewer(context, service, view),
+    registerDcmEditor(context),
     trackViewState(service, view),
     trackContextKeys(service),
   );

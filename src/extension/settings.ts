@@ -2,12 +2,16 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultDbPath } from '../core/indexer';
+import { parseJobs, type JobsSetting } from '../core/read/jobs';
+import { isPostgresUrl } from '../core/store/postgresUrl';
 
 export type OnStartup = 'ifIndexed' | 'always' | 'never';
 
 export interface FolderSettings {
   /** Absolute path of the folder's database file. */
   dbPath: string;
+  /** A shared PostgreSQL index (`dicom.index.database`), or undefined for the folder's file. */
+  postgresUrl: string | undefined;
   include: string[];
   exclude: string[];
   sniffExtensionless: boolean;
@@ -15,6 +19,8 @@ export interface FolderSettings {
   storePatientIdentity: boolean;
   onStartup: OnStartup;
   watch: boolean;
+  /** Reader threads (`dicom.index.jobs`): a number, or `auto`. */
+  jobs: JobsSetting;
 }
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string' && s.trim() !== '') : []);
@@ -25,8 +31,10 @@ export function folderSettings(folder: vscode.WorkspaceFolder): FolderSettings {
   const configured = (cfg.get<string>('index.databasePath') ?? '').trim();
   const dbPath = configured ? path.resolve(root, configured.replace(/^\$\{workspaceFolder\}/, root)) : defaultDbPath(root);
   const onStartup = cfg.get<string>('index.onStartup');
+  const database = (cfg.get<string>('index.database') ?? 'workspace').trim();
   return {
     dbPath,
+    postgresUrl: isPostgresUrl(database) ? database : undefined,
     include: strings(cfg.get('index.include')),
     exclude: strings(cfg.get('index.exclude')),
     sniffExtensionless: cfg.get<boolean>('index.sniffExtensionless') !== false,
@@ -34,6 +42,7 @@ export function folderSettings(folder: vscode.WorkspaceFolder): FolderSettings {
     storePatientIdentity: cfg.get<boolean>('privacy.storePatientIdentity') !== false,
     onStartup: onStartup === 'always' || onStartup === 'never' ? onStartup : 'ifIndexed',
     watch: cfg.get<boolean>('index.watch') !== false,
+    jobs: parseJobs(String(cfg.get<string | number>('index.jobs') ?? 'auto')) ?? 'auto',
   };
 }
 

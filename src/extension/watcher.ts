@@ -11,20 +11,13 @@ import * as vscode from 'vscode';
 import type { IndexService } from './contracts';
 import type { Log } from './log';
 import { folderSettings } from './settings';
-import { indexedFilesAtOrUnder } from '../core/queries/filesUnder';
 import { ALWAYS_SKIP_DIRS, fileFilter } from '../core/scan/scanner';
-
-const QUIET_MS = 700;
-const MAX_WAIT_MS = 5000;
-/** Above this many paths a batch becomes an incremental run of the folder (one scan is cheaper). */
-const MAX_BATCH = 20_000;
+// The batching policy of dicom-index watch too (one owner).
+import { PendingChanges } from '../core/watch/changes';
 
 interface Pending {
   folder: vscode.WorkspaceFolder;
-  changed: Set<string>;
-  deleted: Set<string>;
-  full: boolean;
-  first: number;
+  changes: PendingChanges;
 }
 
 interface FolderWatch {
@@ -114,10 +107,9 @@ export class IndexWatcher implements vscode.Disposable {
     const parts = rel.split('/');
     if (parts.some((p) => ALWAYS_SKIP_DIRS.has(p))) return;
     if (w.indexDir && (rel === w.indexDir || rel.startsWith(w.indexDir + '/'))) return;
-    const p = this.pendingFor(w.folder);
+    const p = this.pendingFor(w.folder).changes;
     if (kind === 'deleted') {
-      p.deleted.add(rel);
-      p.changed.delete(rel);
+      p.noteDeleted(rel);
     } else {
       let st: fs.Stats | undefined;
       try {
@@ -126,12 +118,12 @@ export class IndexWatcher implements vscode.Disposable {
         return; // gone again already: its delete event follows
       }
       if (st.isDirectory()) {
-        if (kind === 'created') p.full = true;
+        // A folder copied or moved in: the watcher may report only the folder itself.
+        if (kind === 'created') p.requestFull(Date.now(), false);
         else return;
       } else if (st.isFile()) {
         if (!w.isCandidate(rel, uri.fsPath)) return;
-        p.changed.add(rel);
-        p.deleted.delete(rel);
+        p.note(rel);
       } else return;
     }
     this.arm();
@@ -141,7 +133,7 @@ export class IndexWatcher implements vscode.Disposable {
     const k = folder.uri.toString();
     let p = this.pending.get(k);
     if (!p) {
-      p = { folder, changed: new Set(), deleted: new Set(), full: false, first: Date.now() };
+      p = { folder, changes: new PendingChanges() };
       this.pending.set(k, p);
     }
     return p;
@@ -149,8 +141,9 @@ export class IndexWatcher implements vscode.Disposable {
 
   private arm(): void {
     clearTimeout(this.timer);
-    const first = Math.min(...[...this.pending.values()].map((p) => p.first));
-    const wait = Math.max(0, Math.min(QUIET_MS, first + MAX_WAIT_MS - Date.now()));
+    const now = Date.now();
+    const wait = Math.min(...[...this.pending.values()].map((p) => p.changes.dueIn(now) ?? Infinity));
+    if (wait === Infinity) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();
@@ -165,16 +158,17 @@ export class IndexWatcher implements vscode.Disposable {
       for (const p of batches) {
         // A refused database path: nothing is indexed there until the setting changes.
         if (this.service.indexState(p.folder) === 'refused') continue;
-        if (p.full || p.changed.size + p.deleted.size > MAX_BATCH) {
+        const b = p.changes.take();
+        if (b.full) {
           this.log.info(`${p.folder.name}: watcher: folder added or large change: incremental run`);
           void this.service.indexAll({ folders: [p.folder] });
           continue;
         }
-        const paths = new Set(p.changed);
-        if (p.deleted.size) for (const rel of await this.expandDeleted(p.folder, p.deleted)) paths.add(rel);
-        if (!paths.size) continue;
-        this.log.info(`${p.folder.name}: watcher: ${p.changed.size} added or changed, ${p.deleted.size} deleted`);
-        void this.service.indexPaths(p.folder, paths);
+        if (!b.paths.length && !b.gone.length) continue;
+        const gone = b.gone.length;
+        this.log.info(`${p.folder.name}: watcher: ${b.paths.length} added, changed or deleted, ${gone} deleted folder${gone === 1 ? '' : 's'} or other paths`);
+        // The run names the indexed files under the gone paths, as it finds the index.
+        void this.service.indexPaths(p.folder, b.paths, b.gone);
       }
     };
     const f = run().finally(() => {
@@ -182,19 +176,6 @@ export class IndexWatcher implements vscode.Disposable {
     });
     this.flushing = f;
     return f;
-  }
-
-  /** Deleted paths may be folders: the indexed files at or under each. */
-  private async expandDeleted(folder: vscode.WorkspaceFolder, deleted: Set<string>): Promise<string[]> {
-    const out: string[] = [];
-    const res = await this.service.withDatabase(folder, (idx) => {
-      for (const rel of deleted) {
-        if (/\.dcm$/i.test(rel)) out.push(rel);
-        else out.push(...indexedFilesAtOrUnder(idx, rel));
-      }
-      return true;
-    });
-    return res ? out : [];
   }
 
   dispose(): void {

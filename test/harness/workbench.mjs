@@ -27,18 +27,19 @@ async function quickInputHidden(page, timeout) {
 export async function runCommand(page, title, { timeout = DEFAULT_TIMEOUT } = {}) {
   await waitForWorkbench(page, { timeout });
   const input = page.locator(QUICK_INPUT_BOX).first();
-  // F1 may be swallowed while the workbench is still starting: retry until the palette shows.
+  // F1 may be swallowed while the workbench is still starting, and the palette may close again before
+  // it is typed in (focus taken by something the workbench opens): retry until the title is in it.
   const deadline = Date.now() + timeout;
   for (;;) {
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 3000 });
+      await input.fill(`>${title}`, { timeout: 3000 });
       break;
     } catch (err) {
       if (Date.now() > deadline) throw new Error(`runCommand(${title}): the command palette did not open`, { cause: err });
     }
   }
-  await input.fill(`>${title}`);
   const rows = page.locator(QUICK_INPUT_ROWS);
   const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }) }).first();
   try {

@@ -30,7 +30,8 @@ describe('cancellation', function () {
   it('a run cancelled mid-way stops early and says so', async () => {
     let cancelledAt = -1;
     const sub = api.service.onDidProgress((p) => {
-      if (p && p.phase === 'read' && p.done >= 20 && cancelledAt < 0) {
+      // The first report of the read phase (they come every 100 ms, and 400 small files take about that long).
+      if (p && p.phase === 'read' && p.done >= 1 && cancelledAt < 0) {
         cancelledAt = p.done;
         api.cancel();
       }
@@ -38,7 +39,7 @@ describe('cancellation', function () {
     try {
       const [r] = await api.indexAll({ interactive: true });
       assert.ok(r.result, r.error);
-      assert.ok(cancelledAt >= 20, 'cancelled during the read phase');
+      assert.ok(cancelledAt >= 1, 'cancelled during the read phase');
       assert.strictEqual(r.result.cancelled, true);
       assert.ok(r.result.read < N, `read ${r.result.read} of ${N}`);
       readFirst = r.result.read;

@@ -8,6 +8,15 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DicomApi } from '../../src/extension/api';
 import type { TreeElement } from '../../src/extension/tree/elements';
+import type { IndexDatabase } from '../../src/core/db/database';
+import type { IndexSource } from '../../src/core/store/source';
+
+/** The folder's index as the SQLite file it is in these suites (the shared-index suite has its own). */
+export function fileDb(idx: IndexSource): IndexDatabase {
+  // By shape: the extension's IndexDatabase (dist/) is not the class these tests import (out/).
+  assert.ok(!('store' in idx) && typeof (idx as IndexDatabase).scalar === 'function', 'the index is the SQLite file');
+  return idx as IndexDatabase;
+}
 
 export const EXTENSION_ID = 'dicom-workspace-index.dicom-workspace-index';
 
@@ -58,7 +67,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 
 /** One number from the extension's open database. */
 export async function dbNumber(api: DicomApi, sql: string): Promise<number> {
-  const n = await api.service.withDatabase(workspaceFolder(), (idx) => Number(idx.scalar(sql) ?? 0));
+  const n = await api.service.withDatabase(workspaceFolder(), (idx) => Number(fileDb(idx).scalar(sql) ?? 0));
   return n ?? -1;
 }
 
@@ -95,4 +104,12 @@ export function unescapeMarkdown(s: string): string {
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&')
     .replace(/\u200b/g, '');
+}
+
+/**
+ * A hover's Markdown without its thumbnail: the one image of our own (`![thumbnail](data:image/png;base64,…)`,
+ * alt text ours, base64 only), so the escaping checks see that nothing else carries image or link syntax.
+ */
+export function withoutThumbnail(v: string): string {
+  return v.replace(/!\[thumbnail\]\(data:image\/png;base64,[A-Za-z0-9+/=]+\)/, '');
 }

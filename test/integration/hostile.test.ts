@@ -14,7 +14,7 @@ import type { TreeElement } from '../../src/extension/tree/elements';
 import type { FolderRunResult } from '../../src/extension/contracts';
 import * as fx from '../fixtures/dicomFiles';
 import * as hx from '../fixtures/hostile';
-import { allInstances, description, EXTENSION_ID, freshWorkspace, getApi, label, workspaceFolder } from './helpers';
+import { allInstances, description, EXTENSION_ID, freshWorkspace, getApi, label, workspaceFolder, fileDb } from './helpers';
 
 const HOSTILE = 'hostile';
 
@@ -85,7 +85,7 @@ describe('hostile files through Index Workspace', function () {
     assert.strictEqual(r.counts.ok + r.counts.partial + r.counts.error + r.counts.not_dicom, expectedRows);
     assert.ok(runMs < 60_000, `the run took ${runMs} ms`);
     assert.strictEqual(api.service.isIndexing, false);
-    const list = await api.service.withDatabase(workspaceFolder(), (idx) => idx.all<FileRow>('SELECT * FROM file_rows'));
+    const list = await api.service.withDatabase(workspaceFolder(), (idx) => fileDb(idx).all<FileRow>('SELECT * FROM file_rows'));
     assert.ok(list);
     rows = new Map(list.map((x) => [x.path, x]));
     assert.strictEqual(rows.size, expectedRows);
@@ -122,7 +122,7 @@ describe('hostile files through Index Workspace', function () {
   it('the good series beside the bad files are indexed whole, and the tree shows them with their counts', async () => {
     for (const g of good) {
       const n = await api.service.withDatabase(workspaceFolder(), (idx) =>
-        Number(idx.scalar("SELECT COUNT(*) FROM instance i JOIN series se ON se.id = i.series_id JOIN files f ON f.id = i.file_id WHERE se.SeriesInstanceUID = ? AND f.status = 'ok'", [g.uid])),
+        Number(fileDb(idx).scalar("SELECT COUNT(*) FROM instance i JOIN series se ON se.id = i.series_id JOIN files f ON f.id = i.file_id WHERE se.SeriesInstanceUID = ? AND f.status = 'ok'", [g.uid])),
       );
       assert.strictEqual(n, g.count, `series of ${g.patientId}: ${n} ok instances`);
     }

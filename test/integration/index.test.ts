@@ -14,7 +14,7 @@ import { computeStats } from '../../src/core/stats';
 import type { DicomApi } from '../../src/extension/api';
 import type { FolderRunResult } from '../../src/extension/contracts';
 import * as fx from '../fixtures/dicomFiles';
-import { allInstances, dbNumber, dbPath, freshWorkspace, getApi, waitFor, workspaceFolder } from './helpers';
+import { allInstances, dbNumber, dbPath, freshWorkspace, getApi, waitFor, workspaceFolder, fileDb } from './helpers';
 
 describe('Index Workspace', function () {
   this.timeout(120_000);
@@ -57,7 +57,7 @@ describe('Index Workspace', function () {
   it('the database on disk holds the fixture (opened apart from the extension)', async () => {
     const idx = await IndexDatabase.open(dbPath(), { readOnly: true });
     try {
-      const s = computeStats(idx);
+      const s = (await computeStats(idx));
       assert.strictEqual(s.patients, 2);
       assert.strictEqual(s.studies, 2);
       assert.strictEqual(s.series, 3);
@@ -116,7 +116,7 @@ describe('Index Workspace', function () {
     try {
       const [r] = await api.indexAll();
       assert.strictEqual(r.result!.read, r.result!.candidates, 'a settings change re-reads every file');
-      const names = await api.service.withDatabase(workspaceFolder(), (idx) => idx.all<{ PatientID: string; PatientName: string | null }>("SELECT PatientID, PatientName FROM patient WHERE PatientID <> ''"));
+      const names = await api.service.withDatabase(workspaceFolder(), (idx) => fileDb(idx).all<{ PatientID: string; PatientName: string | null }>("SELECT PatientID, PatientName FROM patient WHERE PatientID <> ''"));
       assert.ok(names && names.length >= 2);
       for (const n of names) {
         assert.strictEqual(n.PatientName, null);
@@ -128,7 +128,7 @@ describe('Index Workspace', function () {
     }
     const [r] = await api.indexAll();
     assert.strictEqual(r.result!.read, r.result!.candidates);
-    const named = await api.service.withDatabase(workspaceFolder(), (idx) => idx.scalar("SELECT COUNT(*) FROM patient WHERE PatientName = 'Alpha^Anna'"));
+    const named = await api.service.withDatabase(workspaceFolder(), (idx) => fileDb(idx).scalar("SELECT COUNT(*) FROM patient WHERE PatientName = 'Alpha^Anna'"));
     assert.strictEqual(named, 1);
   });
 

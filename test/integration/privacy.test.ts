@@ -18,7 +18,7 @@ import type { DicomApi } from '../../src/extension/api';
 import type { FolderRunResult } from '../../src/extension/contracts';
 import type { SummaryState } from '../../src/shared/messages';
 import * as fx from '../fixtures/dicomFiles';
-import { dbPath, freshWorkspace, getApi, label, waitFor, workspaceFolder } from './helpers';
+import { dbPath, freshWorkspace, getApi, label, waitFor, workspaceFolder, fileDb } from './helpers';
 
 const A = { PatientName: 'Zyxwvut^Qqqrrrsss', PatientID: 'PIDSECRET4242', PatientBirthDate: '19290101', StudyDate: '19310217', AccessionNumber: 'ACCSECRET77', StudyDescription: 'STUDYSECRETXYZ', SeriesDescription: 'SERDESCSECRET' };
 const B = { PatientName: 'Ooooppp^Nnnnmmm', PatientID: 'PIDSECRET9898', PatientBirthDate: '19270303', StudyDate: '19330405', AccessionNumber: 'ACCSECRET88', StudyDescription: 'STUDYSECRETABC', SeriesDescription: 'SERDESCSECRET2' };
@@ -95,7 +95,7 @@ describe('privacy: the log, and the database file without patient identity', fun
     assert.ok(log.some((l) => / index done in \d+ ms/.test(l)), log.join('\n'));
     assert.deepStrictEqual(hits(log.join('\n'), [...EVERYTHING, ...uids]), [], `the log:\n${log.join('\n')}`);
     assert.deepStrictEqual(hits(api.service.shownWarnings.join('\n'), EVERYTHING), []);
-    const reasons = await api.service.withDatabase(workspaceFolder(), (idx) => idx.all<{ error: string }>('SELECT error FROM files WHERE error IS NOT NULL').map((x) => x.error).join('\n'));
+    const reasons = await api.service.withDatabase(workspaceFolder(), (idx) => fileDb(idx).all<{ error: string }>('SELECT error FROM files WHERE error IS NOT NULL').map((x) => x.error).join('\n'));
     assert.ok(reasons, 'the bad files have reasons');
     assert.deepStrictEqual(hits(reasons, EVERYTHING), [], `reasons: ${reasons}`);
   });
@@ -113,7 +113,7 @@ describe('privacy: the log, and the database file without patient identity', fun
       // SQLite stores text as UTF-8; check UTF-16 too, in case.
       assert.deepStrictEqual(IDENTITY.filter((s) => bytes.includes(Buffer.from(s, 'utf16le'))), [], `${file} holds UTF-16 identity`);
     }
-    const stored = await api.service.withDatabase(workspaceFolder(), (idx) => idx.all<{ PatientID: string; PatientName: string | null; PatientBirthDate: string | null }>("SELECT PatientID, PatientName, PatientBirthDate FROM patient WHERE PatientID <> ''"));
+    const stored = await api.service.withDatabase(workspaceFolder(), (idx) => fileDb(idx).all<{ PatientID: string; PatientName: string | null; PatientBirthDate: string | null }>("SELECT PatientID, PatientName, PatientBirthDate FROM patient WHERE PatientID <> ''"));
     assert.strictEqual(stored?.length, 2);
     for (const p of stored!) {
       assert.match(p.PatientID, /^anon-[0-9a-f]{16}$/);

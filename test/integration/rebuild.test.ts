@@ -7,7 +7,7 @@ import { IndexDatabase } from '../../src/core/db/database';
 import type { DicomApi } from '../../src/extension/api';
 import type { FolderRunResult } from '../../src/extension/contracts';
 import * as fx from '../fixtures/dicomFiles';
-import { allInstances, dbNumber, dbPath, freshWorkspace, getApi, workspaceFolder } from './helpers';
+import { allInstances, dbNumber, dbPath, freshWorkspace, getApi, workspaceFolder, fileDb } from './helpers';
 
 describe('Rebuild Index', function () {
   this.timeout(120_000);
@@ -26,7 +26,7 @@ describe('Rebuild Index', function () {
   after(() => api.setWatching(true));
 
   it('reads every file again into a new database', async () => {
-    const createdBefore = await api.service.withDatabase(workspaceFolder(), (idx) => idx.getMeta('created'));
+    const createdBefore = await api.service.withDatabase(workspaceFolder(), (idx) => fileDb(idx).getMeta('created'));
     // A change the watcher (off) did not see: the rebuild finds it anyway.
     fs.rmSync(path.join(dir, 'R-2'), { recursive: true });
     await new Promise((r) => setTimeout(r, 5));
@@ -36,7 +36,7 @@ describe('Rebuild Index', function () {
     assert.strictEqual(r.cancelled, false);
     assert.strictEqual(r.unchanged, 0, 'nothing is taken from the old database');
     assert.strictEqual(r.read, 6);
-    const createdAfter = await api.service.withDatabase(workspaceFolder(), (idx) => idx.getMeta('created'));
+    const createdAfter = await api.service.withDatabase(workspaceFolder(), (idx) => fileDb(idx).getMeta('created'));
     assert.notStrictEqual(createdAfter, createdBefore, 'a fresh database');
     assert.strictEqual(await dbNumber(api, 'SELECT COUNT(*) FROM patient'), 1);
     assert.strictEqual((await allInstances(api)).length, 6);

@@ -72,7 +72,7 @@ describe('watcher', function () {
     await api.waitIdle();
     const batches = api.log.recent().filter((l) => l.includes('watcher:')).slice(before);
     assert.strictEqual(batches.length, 1, `batches: ${batches.join('\n')}`);
-    assert.match(batches[0], /watcher: 300 added or changed, 0 deleted/);
+    assert.match(batches[0], /watcher: 300 added, changed or deleted, 0 deleted folders/);
   });
 
   it('a new folder with files is picked up by an incremental run', async () => {

@@ -109,9 +109,14 @@ writeFileSync(path.join(bareFolder, 'README.md'), '# Notes\n');
 execFileSync(process.execPath, [cli, 'index', bareFolder], { stdio: 'pipe' });
 
 // ---- checks ------------------------------------------------------------------------------------
+/** Waits until `file` is there, not empty, and its size held still for one poll (the extension may still be writing it). */
 async function waitForFile(file, timeout = 60000) {
   const deadline = Date.now() + timeout;
-  while (!existsSync(file)) {
+  let size = -1;
+  for (;;) {
+    const now = existsSync(file) ? statSync(file).size : -1;
+    if (now > 0 && now === size) return;
+    size = now;
     if (Date.now() > deadline) throw new Error(`${file} was not written within ${timeout} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }

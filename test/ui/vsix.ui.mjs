@@ -114,6 +114,8 @@ try {
       'extension/LICENSE.txt',
       'extension/dist/extension.js',
       'extension/dist/cli.js',
+      'extension/dist/readWorker.js',
+      'extension/dist/indexThreadMain.js',
       'extension/dist/sql-wasm.wasm',
       'extension/dist/webview.js',
       'extension/dist/webview.css',
@@ -133,7 +135,7 @@ try {
     const installed = readdirSync(extensionsDir).filter((d) => !d.startsWith('.') && d !== 'extensions.json');
     assert(JSON.stringify(installed) === JSON.stringify([extensionFolder]), `extensions folder holds ${JSON.stringify(installed)}`);
     const dir = path.join(extensionsDir, extensionFolder);
-    for (const f of ['package.json', 'dist/extension.js', 'dist/sql-wasm.wasm', 'dist/webview.js', 'dist/webview.css']) {
+    for (const f of ['package.json', 'dist/extension.js', 'dist/readWorker.js', 'dist/indexThreadMain.js', 'dist/sql-wasm.wasm', 'dist/webview.js', 'dist/webview.css']) {
       assert(existsSync(path.join(dir, f)), `${f} is not in the installed extension`);
     }
     assert(!existsSync(path.join(dir, 'node_modules')), 'the installed extension has a node_modules folder');

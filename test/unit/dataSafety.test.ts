@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DatabaseRefusedError, IndexDatabase } from '../../src/core/db/database';
 import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
 
@@ -214,6 +215,32 @@ describe('data safety: paths that are not ours are refused and left as they were
     const r = cli(['index', d4, '--db', path.join(d4, 'sub', 'my.sqlite'), '--json']);
     assert.equal(r.code, 0, r.err);
     assert.equal(JSON.parse(r.out).candidates, 5);
+  });
+
+  it("an open index whose file another program replaced meanwhile: neither save nor background save writes over it", async () => {
+    const d5 = path.join(base, 'd5');
+    fx.writeSeries(path.join(d5, 'series'), { count: 2, sliceThickness: 1 });
+    assert.equal(cli(['index', d5]).code, 0);
+    const file = path.join(d5, '.dicom', 'index.sqlite');
+    const idx = await IndexDatabase.open(file, { dataRoot: d5 });
+    try {
+      idx.setMeta('note', 'changed while open');
+      // A background save is queued while the file is still ours; before its write starts, another
+      // program's database takes the path (synchronously, so before the queued write runs).
+      const queued = idx.saveAsync();
+      fs.rmSync(file);
+      pythonSqlite(file, "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES ('precious');");
+      const theirs = fs.readFileSync(file);
+      await assert.rejects(queued, DatabaseRefusedError);
+      // Saves started now are refused at once.
+      assert.throws(() => idx.save(), DatabaseRefusedError);
+      assert.throws(() => idx.saveAsync(), DatabaseRefusedError);
+      await idx.whenWritten();
+      assert.deepEqual(fs.readFileSync(file), theirs);
+      assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), ['.gitignore', 'index.sqlite']);
+    } finally {
+      idx.close();
+    }
   });
 
   it('a folder with no DICOM files gets no index (no .dicom folder, a message saying so)', () => {

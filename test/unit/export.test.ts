@@ -202,7 +202,7 @@ describe('export of the real corpus', function () {
     assert.ok(j2k);
     assert.equal(j2k[col('RescaleIntercept')], -1024, 'numbers are numeric cells');
 
-    const stats = computeStats(idx);
+    const stats = (await computeStats(idx));
     const summary = new Map(sheetRows(wb.getWorksheet('Summary')!).map((x) => [x[0], x[1]]));
     assert.equal(summary.get('Patients'), stats.patients);
     assert.equal(summary.get('Studies'), stats.studies);

@@ -37,7 +37,7 @@ async function rowsOf(dbPath: string, sql = 'SELECT * FROM file_rows'): Promise<
 async function statsOf(dbPath: string): Promise<Stats> {
   const idx = await IndexDatabase.open(dbPath, { readOnly: true });
   try {
-    return computeStats(idx);
+    return await computeStats(idx);
   } finally {
     idx.close();
   }

@@ -13,7 +13,7 @@ import { makeTempDir, removeTempDir } from '../fixtures/tmp';
 async function statsOf(dbPath: string) {
   const idx = await IndexDatabase.open(dbPath);
   try {
-    return { stats: computeStats(idx), idx: null };
+    return { stats: await computeStats(idx), idx: null };
   } finally {
     idx.close();
   }

@@ -113,7 +113,7 @@ describe('each file keeps its own attributes', function () {
       assert.deepEqual(own, []);
       // Conflicts, counted independently from the view: non-empty PatientIDs whose files carry more
       // than one (name, birth date, sex). Files with no PatientID are not one patient: never counted.
-      const s = computeStats(idx);
+      const s = (await computeStats(idx));
       const tuple = "COALESCE(PatientName, '') || '|' || COALESCE(PatientBirthDate, '') || '|' || COALESCE(PatientSex, '')";
       const fromView = idx.all<{ n: number }>(`SELECT COUNT(*) AS n FROM (SELECT PatientID FROM instances WHERE PatientID <> '' GROUP BY PatientID HAVING COUNT(DISTINCT ${tuple}) > 1)`)[0].n;
       assert.equal(s.conflicts.patients, fromView);
@@ -156,15 +156,15 @@ describe('each file keeps its own attributes', function () {
           ['Second^Name', 3],
         ],
       );
-      const s = computeStats(idx);
+      const s = (await computeStats(idx));
       assert.equal(s.patients, 2);
       assert.deepEqual(s.conflicts, { patients: 1, studies: 0, series: 1 });
       const descriptions = idx.all<{ SeriesDescription: string }>('SELECT DISTINCT SeriesDescription FROM instances WHERE SeriesInstanceUID = ? ORDER BY 1', [c.seriesInstanceUid]);
       assert.deepEqual(descriptions.map((r) => r.SeriesDescription), ['Chest', 'Chest, renamed']);
-      const p1 = tree.patients(idx).find((p) => p.PatientID === 'PAT-1')!;
+      const p1 = (await tree.patients(idx)).find((p) => p.PatientID === 'PAT-1')!;
       assert.equal(p1.names, 2, 'the tree knows the patient has two names');
-      assert.equal(tree.patients(idx).find((p) => p.PatientID === 'PAT-2')!.names, 1);
-      const table = seriesTable(idx);
+      assert.equal((await tree.patients(idx)).find((p) => p.PatientID === 'PAT-2')!.names, 1);
+      const table = (await seriesTable(idx));
       assert.equal(table.series, s.series);
       // The patient has two names, but series A's own files agree: no conflict on its row.
       const aRow = table.rows.find((r) => r.uid === a.seriesInstanceUid)!;
@@ -175,8 +175,8 @@ describe('each file keeps its own attributes', function () {
       // Forgetting the second set's files removes its attribute row: the conflict goes with them.
       fs.rmSync(path.join(root, 'B'), { recursive: true });
       await indexFolder(root, { dbPath, database: idx });
-      assert.deepEqual(computeStats(idx).conflicts, { patients: 0, studies: 0, series: 1 });
-      assert.equal(tree.patients(idx).find((p) => p.PatientID === 'PAT-1')!.names, 1);
+      assert.deepEqual((await computeStats(idx)).conflicts, { patients: 0, studies: 0, series: 1 });
+      assert.equal((await tree.patients(idx)).find((p) => p.PatientID === 'PAT-1')!.names, 1);
     } finally {
       idx.close();
     }

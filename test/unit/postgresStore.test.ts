@@ -24,8 +24,14 @@ import { ChunkReader } from '../../src/core/read/chunkReader';
 import { DEFAULT_LIMITS } from '../../src/core/dicom/header/types';
 import { scanFolder } from '../../src/core/scan/scanner';
 import type { FileRecord } from '../../src/core/records';
-import { pgKnownFiles, pgRemove, pgWriteBatch } from '../../src/core/store/postgresWriter';
+import { PgBatchWriter, pgKnownFiles, pgRemove } from '../../src/core/store/postgresWriter';
 import type { QueryStore } from '../../src/core/store/queryStore';
+import * as ExcelJS from 'exceljs';
+import { computeStats, Stats } from '../../src/core/stats';
+import { indexTotals } from '../../src/core/queries/totals';
+import { seriesTable } from '../../src/core/queries/seriesTable';
+import * as tree from '../../src/core/queries/tree';
+import { exportCsv, exportXlsx } from '../../src/core/export';
 
 describe('PostgreSQL store: URL and placeholders', () => {
   it('takes the schema from the URL and never shows the password', () => {
@@ -56,6 +62,11 @@ describe('PostgreSQL store on a real server', function () {
     url = cluster.createDatabase('dwi');
     root = makeTempDir('dwi-pg-');
     writeGeometryFixtures(path.join(root, 'data'));
+    // And files that are problems: not DICOM, and a DICOM file cut short.
+    fs.writeFileSync(path.join(root, 'data', 'not-dicom.dcm'), 'plain text, not DICOM');
+    const clean = path.join(root, 'data', 'clean-axial');
+    const first = fs.readFileSync(path.join(clean, fs.readdirSync(clean).find((f) => f.endsWith('.dcm'))!));
+    fs.writeFileSync(path.join(root, 'data', 'cut-short.dcm'), first.subarray(0, 400));
     await indexFolder(path.join(root, 'data'));
     sqlite = await IndexDatabase.open(path.join(root, 'data', '.dicom', 'index.sqlite'), { readOnly: true });
   });
@@ -113,6 +124,65 @@ describe('PostgreSQL store on a real server', function () {
       for (const t of overview.checks) assert.deepEqual(await seriesWithCheck(pg, t.check), await seriesWithCheck(lite, t.check), t.check);
       const uids = expected.series.map((x) => x.SeriesInstanceUID);
       assert.deepEqual(await checksOfSeries(pg, uids), await checksOfSeries(lite, uids));
+    } finally {
+      await pg.close();
+    }
+  });
+
+  it('gives the same statistics, tree, series table and exports as the SQLite file from the same rows', async () => {
+    const pg = await connect('views');
+    try {
+      await ensurePgSchema(pg);
+      await copyIndex(sqlite, pg);
+      const lite = sqliteStore(sqlite);
+      const withoutRun = (s: Stats) => ({ ...s, lastIndexed: null, incomplete: false });
+      const stats = await computeStats(lite);
+      assert.ok(stats.files.notDicom >= 1 && stats.files.error + stats.files.partial >= 1, 'the fixtures hold problem files');
+      assert.deepEqual(withoutRun(await computeStats(pg)), withoutRun(stats));
+      assert.deepEqual(await indexTotals(pg), await indexTotals(lite));
+      assert.deepEqual(await tree.problems(pg), await tree.problems(lite));
+      assert.equal(await tree.problemCount(pg), await tree.problemCount(lite));
+      assert.equal(await tree.imageCount(pg), await tree.imageCount(lite));
+      // Every level of the tree and every hover's summary.
+      const patients = await tree.patients(lite);
+      assert.ok(patients.length > 0);
+      assert.deepEqual(await tree.patients(pg), patients);
+      for (const p of patients) {
+        assert.deepEqual(await tree.patientDetails(pg, p.id), await tree.patientDetails(lite, p.id));
+        const studies = await tree.studies(lite, { patientId: p.id });
+        assert.deepEqual(await tree.studies(pg, { patientId: p.id }), studies);
+        for (const st of studies) {
+          assert.deepEqual(await tree.studyDetails(pg, st.id), await tree.studyDetails(lite, st.id));
+          const series = await tree.series(lite, { studyId: st.id });
+          assert.deepEqual(await tree.series(pg, { studyId: st.id }), series);
+          for (const se of series) {
+            assert.deepEqual(await tree.seriesDetails(pg, se.id), await tree.seriesDetails(lite, se.id));
+            assert.deepEqual(await tree.instances(pg, { seriesId: se.id }), await tree.instances(lite, { seriesId: se.id }));
+            assert.deepEqual(await tree.seriesByUid(pg, se.SeriesInstanceUID), await tree.seriesByUid(lite, se.SeriesInstanceUID));
+          }
+        }
+      }
+      assert.deepEqual(await seriesTable(pg), await seriesTable(lite));
+      // The CSV export byte for byte; the workbook sheet by sheet, cell by cell.
+      const out = path.join(root, 'exports');
+      fs.mkdirSync(out, { recursive: true });
+      const source = { store: pg, root: null };
+      assert.deepEqual(await exportCsv(source, path.join(out, 'pg.csv')), await exportCsv(sqlite, path.join(out, 'lite.csv')));
+      assert.ok(fs.readFileSync(path.join(out, 'pg.csv')).equals(fs.readFileSync(path.join(out, 'lite.csv'))));
+      await exportXlsx(source, path.join(out, 'pg.xlsx'));
+      await exportXlsx(sqlite, path.join(out, 'lite.xlsx'));
+      const sheets = async (f: string) => {
+        const wb = new ExcelJS.Workbook();
+        await wb.xlsx.readFile(f);
+        return wb.worksheets.map((ws) => {
+          const rows: unknown[] = [];
+          ws.eachRow((r) => rows.push(r.values));
+          return [ws.name, rows];
+        });
+      };
+      const [a, b] = [await sheets(path.join(out, 'pg.xlsx')), await sheets(path.join(out, 'lite.xlsx'))];
+      const summary = (x: unknown[][]) => x.map(([n, rows]) => (n === 'Summary' ? [n, (rows as unknown[][]).filter((r) => !String(r[1]).startsWith('Last indexed') && !String(r[1]).startsWith('Index incomplete') && r[1] !== 'Exported')] : [n, rows]));
+      assert.deepEqual(summary(a), summary(b));
     } finally {
       await pg.close();
     }
@@ -209,7 +279,8 @@ describe('PostgreSQL store on a real server', function () {
       const halves = [records.filter((_, i) => i % 2 === 0), records.filter((_, i) => i % 2 === 1)];
       await Promise.all(
         [a, b].map(async (store, k) => {
-          for (let i = 0; i < halves[k].length; i += 40) await pgWriteBatch(store, halves[k].slice(i, i + 40));
+          const writer = new PgBatchWriter(store);
+          for (let i = 0; i < halves[k].length; i += 40) await writer.write(halves[k].slice(i, i + 40));
         }),
       );
       assert.deepEqual(await contents(a), await contents(sqliteStore(lite)));
@@ -223,7 +294,7 @@ describe('PostgreSQL store on a real server', function () {
       };
       assert.deepEqual(await measured(a), await measured(sqliteStore(lite)));
       // Writing the same files again changes nothing; forgetting some removes what only they held.
-      await pgWriteBatch(b, records.slice(0, 30));
+      await new PgBatchWriter(b).write(records.slice(0, 30));
       assert.deepEqual(await contents(a), await contents(sqliteStore(lite)));
       const known = await pgKnownFiles(a);
       assert.equal(known.size, records.length);

@@ -146,7 +146,7 @@ describe('summary: series query', function () {
   it('lists every series with patient, images, distinct thicknesses and sizes, ordered by patient and series number', async () => {
     const idx = await IndexDatabase.open(defaultDbPath(root), { readOnly: true });
     try {
-      const { rows, total } = querySeries(idx);
+      const { rows, total } = (await querySeries(idx));
       assert.equal(total, 3);
       assert.deepEqual(
         rows.map((r) => [r.patientId, r.seriesNumber, r.images, r.thickness, r.size]),
@@ -163,14 +163,14 @@ describe('summary: series query', function () {
       assert.deepEqual(rows.map((r) => r.conflicts), [[], ['SeriesDescription'], []]);
       assert.equal(b.description, 'AXIAL | <b>2.5</b>');
       assert.ok(b.uid.startsWith('2.25.'));
-      assert.equal(rows.reduce((a, r) => a + r.images, 0), computeStats(idx).instances);
+      assert.equal(rows.reduce((a, r) => a + r.images, 0), (await computeStats(idx)).instances);
 
-      const capped = querySeries(idx, 2);
+      const capped = (await querySeries(idx, 2));
       assert.equal(capped.total, 3);
       assert.equal(capped.rows.length, 2);
 
       const summary = await readSummary(idx);
-      assert.deepEqual(summary.stats, computeStats(idx));
+      assert.deepEqual(summary.stats, (await computeStats(idx)));
       assert.equal(summary.seriesTotal, 3);
     } finally {
       idx.close();
@@ -184,7 +184,7 @@ describe('summary: series query', function () {
       await indexFolder(other, { storePatientIdentity: false });
       const idx = await IndexDatabase.open(defaultDbPath(other), { readOnly: true });
       try {
-        const [r] = querySeries(idx).rows;
+        const [r] = (await querySeries(idx)).rows;
         assert.equal(r.patient, r.patientId);
         assert.equal(r.patientName, '');
         assert.notEqual(r.patient, 'SECRET');
@@ -223,8 +223,8 @@ describe('summary: one table row per Series UID', function () {
   it('joins the parts of one UID, adds up their images, and names what they disagree on', async () => {
     const idx = await IndexDatabase.open(defaultDbPath(root), { readOnly: true });
     try {
-      const stats = computeStats(idx);
-      const { rows, total } = querySeries(idx);
+      const stats = (await computeStats(idx));
+      const { rows, total } = (await querySeries(idx));
       const withUid = rows.filter((r) => r.uid);
       assert.equal(new Set(withUid.map((r) => r.uid)).size, withUid.length, 'one row per Series UID');
       assert.equal(withUid.length, stats.series, 'the table counts series as the card does');

@@ -27,9 +27,9 @@ describe('query: index totals', function () {
       await indexFolder(root);
       const idx = await IndexDatabase.open(defaultDbPath(root), { readOnly: true });
       try {
-        const stats = computeStats(idx);
-        assert.deepEqual(indexTotals(idx), { patients: stats.patients, images: stats.instances });
-        assert.deepEqual(indexTotals(idx), { patients: 3, images: 10 });
+        const stats = (await computeStats(idx));
+        assert.deepEqual((await indexTotals(idx)), { patients: stats.patients, images: stats.instances });
+        assert.deepEqual((await indexTotals(idx)), { patients: 3, images: 10 });
       } finally {
         idx.close();
       }
@@ -38,7 +38,7 @@ describe('query: index totals', function () {
       await indexFolder(root);
       const again = await IndexDatabase.open(defaultDbPath(root), { readOnly: true });
       try {
-        assert.deepEqual(indexTotals(again), { patients: 2, images: 9 });
+        assert.deepEqual((await indexTotals(again)), { patients: 2, images: 9 });
       } finally {
         again.close();
       }
@@ -60,9 +60,9 @@ describe('query: index totals', function () {
         const oracle = loadOracle(dir!).filter((r) => indexed.has(r.path.replace(/^real\//, '')));
         assert.equal(oracle.length, indexed.size, 'every indexed DICOM file is in the oracle');
         const ids = new Set(oracle.map((r) => String(r.PatientID ?? '').replace(/[\s\0]+$/, '')).filter(Boolean));
-        const totals = indexTotals(idx);
+        const totals = (await indexTotals(idx));
         assert.deepEqual(totals, { patients: ids.size, images: indexed.size });
-        const stats = computeStats(idx);
+        const stats = (await computeStats(idx));
         assert.deepEqual(totals, { patients: stats.patients, images: stats.instances });
       } finally {
         idx.close();

@@ -1,5 +1,5 @@
 /**
- * The summary webview sets every value from DICOM files as text. Checked statically over the
+ * The webviews (the summary panel, the image viewer) set every value from DICOM files as text. Checked statically over the
  * webview sources (and the built bundle when present): no HTML sinks (innerHTML, outerHTML,
  * insertAdjacentHTML, document.write, createContextualFragment, DOMParser, srcdoc), no string
  * evaluation (eval, new Function, setTimeout with a string), no inline event-handler attributes;
@@ -98,18 +98,20 @@ describe('summary webview: values only as text', () => {
     }
   });
 
-  it('the built bundle (dist/webview.js), when present, has no HTML sink either', function () {
-    const bundle = path.join(REPO, 'dist', 'webview.js');
-    if (!fs.existsSync(bundle)) {
-      console.log('      (skipped: dist/webview.js is not built; run `node scripts/build.mjs`)');
-      this.skip();
-    }
-    const text = fs.readFileSync(bundle, 'utf8');
-    for (const re of [/\.(?:inner|outer)HTML\s*\+?=(?!=)/, /\binsertAdjacentHTML\s*\(/, /\bdocument\s*\.\s*write(?:ln)?\s*\(/, /\bcreateContextualFragment\b/, /\bsrcdoc\b/]) {
-      const m = re.exec(text);
-      assert.equal(m, null, m ? `dist/webview.js: ${text.slice(Math.max(0, m.index - 80), m.index + 80)}` : '');
-    }
-  });
+  for (const name of ['webview.js', 'viewer.js']) {
+    it(`the built bundle (dist/${name}), when present, has no HTML sink either`, function () {
+      const bundle = path.join(REPO, 'dist', name);
+      if (!fs.existsSync(bundle)) {
+        console.log(`      (skipped: dist/${name} is not built; run \`node scripts/build.mjs\`)`);
+        this.skip();
+      }
+      const text = fs.readFileSync(bundle, 'utf8');
+      for (const re of [/\.(?:inner|outer)HTML\s*\+?=(?!=)/, /\binsertAdjacentHTML\s*\(/, /\bdocument\s*\.\s*write(?:ln)?\s*\(/, /\bcreateContextualFragment\b/, /\bsrcdoc\b/]) {
+        const m = re.exec(text);
+        assert.equal(m, null, m ? `dist/${name}: ${text.slice(Math.max(0, m.index - 80), m.index + 80)}` : '');
+      }
+    });
+  }
 
   it('webview/dom.ts: h() and append() make markup strings text nodes, attributes attributes', () => {
     // Compile dom.ts (type-only syntax stripped) and run it against a recording fake document.

@@ -39,6 +39,8 @@ export interface Cluster {
   dir: string;
   /** A new database, its URL. */
   createDatabase(name: string): string;
+  /** A login that must give its password (scram-sha-256) and may create schemas in `database`: its URL, without the password. */
+  addPasswordUser(user: string, password: string, database: string): string;
   /** Stops the server at once (as a crash would) and starts it again on the same port. */
   crashAndRestart(): void;
   stopServer(): void;
@@ -46,7 +48,7 @@ export interface Cluster {
   stop(): void;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
@@ -87,6 +89,16 @@ export async function startCluster(): Promise<Cluster> {
     createDatabase(name) {
       run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', name]);
       return `${base}${name}`;
+    },
+    addPasswordUser(user, password, database) {
+      const sql = (q: string) => run('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-c', q]);
+      sql(`CREATE ROLE ${user} LOGIN PASSWORD '${password.replace(/'/g, "''")}'`);
+      sql(`GRANT CREATE, CONNECT ON DATABASE ${database} TO ${user}`);
+      // The first matching line wins: this user, from anywhere, by password; everyone else as before.
+      const hba = path.join(data, 'pg_hba.conf');
+      fs.writeFileSync(hba, `host all ${user} 127.0.0.1/32 scram-sha-256\n${fs.readFileSync(hba, 'utf8')}`);
+      run('pg_ctl', ['-D', data, 'reload']);
+      return `postgresql://${user}@127.0.0.1:${port}/${database}`;
     },
     crashAndRestart() {
       const pid = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);

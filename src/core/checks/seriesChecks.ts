@@ -16,6 +16,8 @@ export interface CheckFile {
   dir: string;
   /** Needed only where a series has copies of one SOP instance: null counts each file once. */
   sop: string | null;
+  /** The file's name, known where `sop` is: of copies of one SOP instance, the first path is kept. */
+  name?: string | null;
   instanceNumber: number | null;
   imageType: string | null;
   /** ImagePositionPatient, parsed. */
@@ -77,13 +79,17 @@ function tally<T>(values: readonly T[]): Map<T, number> {
   return out;
 }
 
+const byPath = (a: CheckFile, b: CheckFile): number => cmp(a.dir, b.dir) || cmp(a.name ?? '', b.name ?? '') || a.fileId - b.fileId;
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export function checkSeries(filesIn: readonly CheckFile[]): SeriesVerdict {
   const findings: Finding[] = [];
   const add = (check: SeriesCheckName, count: number | null, detail: string) => findings.push({ check, severity: SERIES_CHECKS[check].severity, count, detail });
 
   // One SOP instance in several files counts once for every other check.
-  // The first-indexed file of a SOP instance is the one kept (only where SOP UIDs are known).
-  const files = filesIn.some((f) => f.sop !== null) ? [...filesIn].sort((a, b) => a.fileId - b.fileId) : filesIn;
+  // The file with the first path of a SOP instance is the one kept (only where SOP UIDs are known):
+  // the same one whatever order the files were indexed in (several writers of one PostgreSQL index).
+  const files = filesIn.some((f) => f.sop !== null) ? [...filesIn].sort(byPath) : filesIn;
   const seen = new Set<string>();
   const unique: CheckFile[] = [];
   for (const f of files) {

@@ -8,13 +8,12 @@ import * as path from 'node:path';
 import { version as VERSION } from '../../../package.json';
 import type { CohortCount, CohortFilter, CohortFormat } from '../../shared/cohort';
 import { writeFileAtomic } from '../atomicFile';
-import { IndexDatabase } from '../db/database';
 import { REL_PATH_SQL } from '../db/schema';
 import { csvField } from '../export/csv';
-import { checkExportTarget, ExportRefusedError, NO_LOCAL_INDEX } from '../export/target';
+import { checkExportTarget, ExportRefusedError } from '../export/target';
 import { checkSeriesOf } from '../queries/checks';
-import { sqliteStore } from '../store/sqliteStore';
 import type { QueryStore } from '../store/queryStore';
+import { asStore, IndexSource, rootOf } from '../store/source';
 import { COHORT_COLUMNS, CohortFilterError, cohortSeries, CohortSeriesRow, countCohort } from './query';
 
 export interface CohortExportResult {
@@ -30,16 +29,15 @@ export function cohortFormatOf(file: string): CohortFormat | null {
 }
 
 /** Where a cohort comes from: the SQLite index file, or a store without a local file (PostgreSQL) and its data root. */
-export type CohortSource = IndexDatabase | { store: QueryStore; root: string | null };
+export type CohortSource = IndexSource;
 
 export async function exportCohort(source: CohortSource, filter: CohortFilter, fileIn: string): Promise<CohortExportResult> {
   const file = path.resolve(fileIn);
   const format = cohortFormatOf(file);
   if (!format) throw new ExportRefusedError(file, 'has no cohort format: give a file ending in .csv, .json or .parquet');
-  const idx = source instanceof IndexDatabase ? source : NO_LOCAL_INDEX;
-  checkExportTarget(file, idx);
-  const store = source instanceof IndexDatabase ? sqliteStore(source) : source.store;
-  const root = source instanceof IndexDatabase ? (source.getMeta('root') ?? null) : source.root;
+  checkExportTarget(file, source);
+  const store = asStore(source);
+  const root = rootOf(source);
   const rows = await cohortSeries(store, filter);
   const count = await countCohort(store, filter);
   if (format === 'parquet') {

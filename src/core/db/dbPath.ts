@@ -14,8 +14,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readFileHead } from '../fileHead';
-import { isOurLockFile } from '../lock';
+import { readFileHeadAndSize } from '../fileHead';
+import { isForeignLock } from '../lock';
 import { DatabaseRefusedError } from './refused';
 
 export { DatabaseRefusedError };
@@ -47,9 +47,8 @@ export function classifyDatabasePath(fileIn: string, dataRoot?: string): Existin
   if (dataRoot !== undefined && isDefaultPath(file, dataRoot) && isLink(path.dirname(file)))
     throw new DatabaseRefusedError(file, `is in ${path.dirname(file)}, which is a symbolic link`);
   const lock = `${file}.lock`;
-  if (fs.existsSync(lock) || isLink(lock)) {
-    if (!isOurLockFile(lock)) throw new DatabaseRefusedError(file, `has beside it ${path.basename(lock)}, a file this tool did not write`);
-  }
+  // Looked at once (a run may let its lock go at any moment): a lock gone meanwhile is no refusal.
+  if (isForeignLock(lock)) throw new DatabaseRefusedError(file, `has beside it ${path.basename(lock)}, a file this tool did not write`);
   let st: fs.Stats;
   try {
     st = fs.lstatSync(file);
@@ -62,10 +61,12 @@ export function classifyDatabasePath(fileIn: string, dataRoot?: string): Existin
   if (st.isDirectory()) throw new DatabaseRefusedError(file, 'is a folder');
   if (st.isSymbolicLink()) throw new DatabaseRefusedError(file, 'is a symbolic link (give the path of the file itself)');
   if (!st.isFile()) throw new DatabaseRefusedError(file, 'is not a regular file');
-  const head = readFileHead(file, 100);
+  // The header and the size from one descriptor: a save renamed over the path between two looks must
+  // not pair one file's page count with another's size (and so read as damaged).
+  const { head, size } = readFileHeadAndSize(file, 100);
   if (head.length === 0) throw new DatabaseRefusedError(file, 'is an empty file that this tool did not write');
   if (head.length < 100 || head.subarray(0, 16).toString('latin1') !== SQLITE_MAGIC) throw new DatabaseRefusedError(file, 'is not an SQLite database (not a file this tool wrote)');
-  if (head.readUInt32BE(68) === APPLICATION_ID) return looksWhole(head, st.size) ? 'ours' : 'ours-damaged';
+  if (head.readUInt32BE(68) === APPLICATION_ID) return looksWhole(head, size) ? 'ours' : 'ours-damaged';
   if (head.readUInt32BE(68) !== 0) throw new DatabaseRefusedError(file, "is another program's SQLite database");
   return 'legacy';
 }
@@ -103,8 +104,15 @@ export function ensureDefaultFolder(file: string, dataRoot: string, opts: { giti
     if (!st.isDirectory()) throw new DatabaseRefusedError(path.resolve(file), `is in ${dir}, which is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}`);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    fs.mkdirSync(dir);
-    created = true;
+    try {
+      fs.mkdirSync(dir);
+      created = true;
+    } catch (again) {
+      // Another run made it meanwhile (two started at once): the same checks as above, on what is there now.
+      if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
+      const st = fs.lstatSync(dir);
+      if (!st.isDirectory()) throw new DatabaseRefusedError(path.resolve(file), `is in ${dir}, which is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}`);
+    }
   }
   if (opts.gitignore) {
     try {

@@ -6,7 +6,7 @@ export class DatabaseRefusedError extends Error {
     /** Why, as the end of a sentence: "is a folder". */
     readonly reason: string,
     /** What to do instead. */
-    advice = 'choose a new file name (e.g. index.sqlite) in an existing folder',
+    readonly advice = 'choose a new file name (e.g. index.sqlite) in an existing folder',
   ) {
     super(`Refused to use ${path} as the index database: it ${reason}. Nothing there was changed; ${advice}.`);
     this.name = 'DatabaseRefusedError';

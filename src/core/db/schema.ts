@@ -1,7 +1,7 @@
 /** The index database schema. Bump SCHEMA_VERSION on any change: older files are rebuilt. */
 import { FIELDS, FieldDef } from '../dicom/fields';
 
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const sqlType = (d: FieldDef) => (d.type === 'int' ? 'INTEGER' : d.type === 'real' ? 'REAL' : 'TEXT');
 const cols = (level: FieldDef['level']) => FIELDS.filter((d) => d.level === level);
@@ -67,6 +67,21 @@ FROM ${name}_key k LEFT JOIN ${name}_attrs a ON a.id = (SELECT MIN(v.id) FROM ${
  */
 export const SCHEMA_SQL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- One row per shard of a sharded run (--shard K/N; an unsharded run is shard 0 of 1): when its last
+-- run started and finished, how it ended and what it did (src/core/store/shardRuns.ts).
+CREATE TABLE shard_runs (
+  shard_count INTEGER NOT NULL,
+  shard_index INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled')),
+  files INTEGER,
+  read INTEGER,
+  removed INTEGER,
+  errors INTEGER,
+  PRIMARY KEY (shard_count, shard_index)
+);
 CREATE TABLE dirs (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
 CREATE TABLE files (
   id INTEGER PRIMARY KEY,

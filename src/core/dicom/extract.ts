@@ -58,8 +58,8 @@ export function extractFields(ds: DataSet, transferSyntax: string | null): Extra
   const cs = parseCharset(csRaw);
   const values: FieldValues = { ...EMPTY_VALUES };
   let sliceThicknessInvalid: string | null = null;
-  // Enhanced multi-frame objects: the first per-frame and shared functional group items.
-  const groupItems = [firstItem(elements[PER_FRAME]), firstItem(elements[SHARED])].filter((g): g is DataSet => g !== undefined);
+  // Enhanced multi-frame objects: the first frame's per-frame and the shared functional group items.
+  const groupItems = functionalGroups(elements, 0);
   for (const def of FIELDS) {
     if (def.keyword === 'TransferSyntaxUID') {
       values.TransferSyntaxUID = transferSyntax;
@@ -100,29 +100,38 @@ export function extractFields(ds: DataSet, transferSyntax: string | null): Extra
 function frameGeometry(elements: DataSet['elements'], cs: CharsetInfo): FrameValues[] | null {
   const items = elements[PER_FRAME]?.items;
   if (!items?.length || items.length > MAX_FRAMES) return null;
-  const shared = firstItem(elements[SHARED]);
-  const value = (frame: DataSet | undefined, keyword: string): string | number | null => {
+  const value = (groups: DataSet[], keyword: string): string | number | null => {
     const def = FIELD_BY_KEYWORD.get(keyword)!;
-    for (const group of [frame, shared]) {
-      const inner = group && firstItem(group.elements[FUNCTIONAL_GROUP[keyword]]);
+    for (const group of groups) {
+      const inner = firstItem(group.elements[FUNCTIONAL_GROUP[keyword]]);
       const el = inner?.elements[def.tag];
       if (inner && el) return convert(inner, el, def, cs).value;
     }
     return null;
   };
-  return items.map((item) => {
-    const frame = item.dataSet;
-    const thickness = value(frame, 'SliceThickness');
+  return items.map((_, f) => {
+    const groups = functionalGroups(elements, f);
+    const thickness = value(groups, 'SliceThickness');
     return {
-      position: value(frame, 'ImagePositionPatient') as string | null,
-      orientation: value(frame, 'ImageOrientationPatient') as string | null,
-      pixelSpacing: value(frame, 'PixelSpacing') as string | null,
+      position: value(groups, 'ImagePositionPatient') as string | null,
+      orientation: value(groups, 'ImageOrientationPatient') as string | null,
+      pixelSpacing: value(groups, 'PixelSpacing') as string | null,
       thickness: typeof thickness === 'number' && thickness > 0 ? thickness : null,
     };
   });
 }
 
-function firstItem(el: Element | undefined): DataSet | undefined {
+/**
+ * Frame `index`'s functional-group items in an enhanced multi-frame object (PS3.3 C.7.6.16): its
+ * item of the Per-frame Functional Groups, then the Shared Functional Groups' item, those present
+ * (none for other objects). A macro is looked for in them in this order.
+ */
+export function functionalGroups(elements: DataSet['elements'], index: number): DataSet[] {
+  return [elements[PER_FRAME]?.items?.[index]?.dataSet, firstItem(elements[SHARED])].filter((g): g is DataSet => g !== undefined);
+}
+
+/** The first item of a sequence element. */
+export function firstItem(el: Element | undefined): DataSet | undefined {
   return el?.items?.[0]?.dataSet;
 }
 

@@ -1,11 +1,16 @@
 /**
  * The optional pixel summary (what the original Excel script wrote): dimensions, data type and
- * the mean of the stored values (no rescale, no LUT; all frames and samples). Only for native
- * (uncompressed) pixel data, deflate included; compressed pixel data says so instead of a mean.
+ * the mean of the stored values (no rescale, no LUT; all frames and samples). Native pixel data
+ * (deflate included) is summed as it is read; compressed pixel data is decoded frame by frame
+ * (src/core/pixels, its codecs loaded on first use), or the summary says why it could not be.
+ * Only when pixel statistics are asked for: the index itself reads headers only.
  */
+import { syntaxName } from '../../shared/transferSyntax';
 import * as fs from 'node:fs';
 import type { FieldValues } from './fields';
 import type { HeaderRead } from './header/types';
+import { decodeFrameOf } from '../pixels/decode';
+import { PixelError } from '../pixels/types';
 
 export interface PixelSummary {
   dataType: string | null;
@@ -13,18 +18,6 @@ export interface PixelSummary {
   /** e.g. `512x512 int16, mean 42.1`, or why there is no mean (`compressed: JPEG baseline`). */
   summary: string;
 }
-
-const COMPRESSED: Record<string, string> = {
-  '1.2.840.10008.1.2.4.50': 'JPEG baseline',
-  '1.2.840.10008.1.2.4.51': 'JPEG extended',
-  '1.2.840.10008.1.2.4.57': 'JPEG lossless',
-  '1.2.840.10008.1.2.4.70': 'JPEG lossless SV1',
-  '1.2.840.10008.1.2.4.80': 'JPEG-LS lossless',
-  '1.2.840.10008.1.2.4.81': 'JPEG-LS near-lossless',
-  '1.2.840.10008.1.2.4.90': 'JPEG 2000 lossless',
-  '1.2.840.10008.1.2.4.91': 'JPEG 2000',
-  '1.2.840.10008.1.2.5': 'RLE',
-};
 
 export function dataTypeOf(v: FieldValues): string | null {
   const bits = v.BitsAllocated as number | null;
@@ -39,8 +32,22 @@ export async function pixelSummary(filePath: string, h: HeaderRead, v: FieldValu
   const dataType = dataTypeOf(v);
   const dims = `${v.Rows ?? '?'}x${v.Columns ?? '?'}${(v.NumberOfFrames as number) > 1 ? `x${v.NumberOfFrames}` : ''}`;
   if (h.pixelData.encapsulated) {
-    const name = COMPRESSED[h.transferSyntax ?? ''] ?? 'encapsulated';
-    return { dataType, mean: null, summary: `${dims} ${dataType ?? ''} compressed (${name}): no mean`.replace(/\s+/g, ' ') };
+    const name = syntaxName(h.transferSyntax ?? '') ?? 'encapsulated';
+    const frames = Math.max(1, Number(v.NumberOfFrames) || 1);
+    let sum = 0;
+    let n = 0;
+    try {
+      for (let i = 0; i < frames; i++) {
+        const { data } = await decodeFrameOf(filePath, h, i, { storedColour: true });
+        for (let k = 0; k < data.length; k++) sum += data[k];
+        n += data.length;
+      }
+    } catch (e) {
+      if (!(e instanceof PixelError)) throw e;
+      return { dataType, mean: null, summary: `${dims} ${dataType ?? ''} ${name}: not decoded (${e.message}), no mean`.replace(/\s+/g, ' ') };
+    }
+    const mean = n > 0 ? sum / n : null;
+    return { dataType, mean, summary: `${dims} ${dataType ?? ''} ${name}${mean === null ? '' : `, mean ${round(mean)}`}`.replace(/\s+/g, ' ') };
   }
   const bits = v.BitsAllocated as number | null;
   if (!bits || ![1, 8, 16, 32].includes(bits)) return { dataType, mean: null, summary: `${dims}: unsupported BitsAllocated` };

@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import type { SqlValue } from 'sql.js';
-import { IndexDatabase } from '../db/database';
+import { asStore, IndexSource } from '../store/source';
 import { safeValue } from './cells';
 import { DECIMAL_COLUMNS, destroyAndWait, EXPORT_COLUMNS, ExportOptions, ExportResult, fileRowBatches, orderedFileIds } from './rows';
 import { writeViaTemp } from '../atomicFile';
@@ -25,10 +25,11 @@ export function csvField(v: SqlValue | undefined, allowDecimal = false): string 
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export async function exportCsv(idx: IndexDatabase, file: string, opts: ExportOptions = {}): Promise<ExportResult> {
+export async function exportCsv(source: IndexSource, file: string, opts: ExportOptions = {}): Promise<ExportResult> {
   const { signal, onProgress } = opts;
   signal?.throwIfAborted();
-  checkExportTarget(file, idx);
+  checkExportTarget(file, source);
+  const store = asStore(source);
   const decimal = EXPORT_COLUMNS.map((c) => DECIMAL_COLUMNS.has(c));
   return writeViaTemp(file, async (tmp) => {
     const out = fs.createWriteStream(tmp, { encoding: 'utf8', highWaterMark: 1024 * 1024 });
@@ -42,12 +43,12 @@ export async function exportCsv(idx: IndexDatabase, file: string, opts: ExportOp
           await once(out, 'drain', { signal });
         }
       };
-      const ids = orderedFileIds(idx);
+      const ids = await orderedFileIds(store);
       const total = ids.length;
       let rows = 0;
       let chunk = BOM + EXPORT_COLUMNS.map((c) => csvField(c)).join(',') + EOL;
       onProgress?.(0, total);
-      for await (const batch of fileRowBatches(idx, ids, EXPORT_COLUMNS, signal)) {
+      for await (const batch of fileRowBatches(store, ids, EXPORT_COLUMNS, signal)) {
         for (const r of batch) {
           let line = '';
           for (let i = 0; i < r.length; i++) line += (i ? ',' : '') + csvField(r[i], decimal[i]);

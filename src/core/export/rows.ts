@@ -3,9 +3,8 @@
  * temporary file that is renamed over the target only when complete.
  */
 import * as fs from 'node:fs';
-import type { SqlValue } from 'sql.js';
-import { IndexDatabase } from '../db/database';
 import { FIELDS, PIXEL_FIELDS } from '../dicom/fields';
+import { byteOrder, placeholders, quotedColumn, QueryStore, SqlParam } from '../store/queryStore';
 
 export interface ExportOptions {
   /** Abort to stop: the target is left as it was and the temporary file removed. */
@@ -52,20 +51,21 @@ const BATCH = 1000;
  * statement stays open across an `await`, so an index save happening meanwhile (sql.js's export()
  * frees every prepared statement) cannot break the export. A file removed meanwhile is skipped.
  */
-export function orderedFileIds(idx: IndexDatabase, where = ''): number[] {
+export async function orderedFileIds(store: QueryStore, where = ''): Promise<number[]> {
   const ids: number[] = [];
-  idx.each(`SELECT file_id FROM file_rows ${where ? `WHERE ${where}` : ''} ORDER BY path`, [], (r) => ids.push(r[0] as number));
+  // By the bytes of the path, on either engine: the same rows in the same order.
+  await store.each(`SELECT file_id FROM file_rows ${where ? `WHERE ${where}` : ''} ORDER BY ${byteOrder(store.dialect, 'path')}`, [], (r) => ids.push(r[0] as number));
   return ids;
 }
 
-export async function* fileRowBatches(idx: IndexDatabase, ids: readonly number[], columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SqlValue[][]> {
-  const select = columns.map((c) => `"${c}"`).join(', ');
+export async function* fileRowBatches(store: QueryStore, ids: readonly number[], columns: readonly string[], signal?: AbortSignal): AsyncGenerator<SqlParam[][]> {
+  const select = columns.map((c) => quotedColumn(store.dialect, c)).join(', ');
   for (let start = 0; start < ids.length; start += BATCH) {
     signal?.throwIfAborted();
     const batch = ids.slice(start, start + BATCH);
-    const byId = new Map<number, SqlValue[]>();
-    idx.each(`SELECT file_id, ${select} FROM file_rows WHERE file_id IN (${batch.map(() => '?').join(',')})`, batch, (r) => byId.set(r[0] as number, r.slice(1)));
-    const rows: SqlValue[][] = [];
+    const byId = new Map<number, SqlParam[]>();
+    await store.each(`SELECT file_id, ${select} FROM file_rows WHERE file_id IN (${placeholders(batch.length)})`, batch, (r) => byId.set(r[0] as number, r.slice(1)));
+    const rows: SqlParam[][] = [];
     for (const id of batch) {
       const r = byId.get(id);
       if (r) rows.push(r);

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readFileHead } from '../fileHead';
 import type { IndexDatabase } from '../db/database';
+import { IndexSource, localIndexOf, rootOf } from '../store/source';
 
 export class ExportRefusedError extends Error {
   constructor(
@@ -20,21 +21,23 @@ export class ExportRefusedError extends Error {
 }
 
 /**
- * What an export checks its target against when the index is not a local file (PostgreSQL): no index
- * file and no data folder on this machine to protect, so the rules about folders, links, DICOM and
- * SQLite files still apply.
+ * When the index is not a local file (PostgreSQL) there is no index file to protect; its data folder
+ * is protected when this machine has it (the root given to the run); the rules about folders, links,
+ * DICOM and SQLite files apply always.
  */
+/** For a file written from no index at all (a rendered image): only the rules about folders, links, DICOM and SQLite files. */
 export const NO_LOCAL_INDEX = null;
 
-export function checkExportTarget(fileIn: string, idx: IndexDatabase | typeof NO_LOCAL_INDEX): void {
+export function checkExportTarget(fileIn: string, source: IndexSource | typeof NO_LOCAL_INDEX): void {
   const file = path.resolve(fileIn);
   const real = realOrSelf(file);
+  const idx = source && localIndexOf(source);
   const index = idx ? realOrSelf(path.resolve(idx.file)) : null;
   if (real === index) throw new ExportRefusedError(file, 'is the index database');
   const base = index ? path.basename(index) : null;
   if (index && path.dirname(real) === path.dirname(index) && (path.basename(real).startsWith(`${base}.`) || path.basename(real).startsWith(`.${base}.`)))
     throw new ExportRefusedError(file, "is one of the index's own files");
-  const root = idx?.getMeta('root');
+  const root = source && rootOf(source);
   if (root && real === realOrSelf(root)) throw new ExportRefusedError(file, 'is the data folder');
   let st: fs.Stats | undefined;
   try {
@@ -51,6 +54,8 @@ export function checkExportTarget(fileIn: string, idx: IndexDatabase | typeof NO
   if (st.isSymbolicLink()) throw new ExportRefusedError(file, 'is a symbolic link');
   if (!st.isFile()) throw new ExportRefusedError(file, 'is not a regular file');
   if (idx && root && isIndexedFile(idx, root, real)) throw new ExportRefusedError(file, 'is one of the indexed data files');
+  // A shared index's file list is on the server: any existing file of the data folder may be one of them.
+  if (!idx && root && isInside(realOrSelf(root), real)) throw new ExportRefusedError(file, 'is an existing file in the data folder, which may be one of the indexed files');
   if (index && path.dirname(real) === path.dirname(index) && path.basename(path.dirname(index)) === '.dicom') throw new ExportRefusedError(file, "is one of the files of the index's own .dicom folder");
   if (/\.(dcm|dicom|dic)$/i.test(real)) throw new ExportRefusedError(file, 'has the name of a DICOM file');
   const head = readFileHead(file, 132);
@@ -64,6 +69,11 @@ function isIndexedFile(idx: IndexDatabase, root: string, file: string): boolean 
   const parts = rel.split(path.sep);
   const name = parts.pop()!;
   return idx.scalar('SELECT 1 FROM files f JOIN dirs d ON d.id = f.dir_id WHERE d.path = ? AND f.name = ?', [parts.join('/'), name]) !== undefined;
+}
+
+function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 function isDir(p: string): boolean {

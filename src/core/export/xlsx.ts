@@ -14,7 +14,8 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as ExcelJS from 'exceljs';
 import type { SqlValue } from 'sql.js';
-import { IndexDatabase } from '../db/database';
+import { asStore, IndexSource } from '../store/source';
+import { byteOrder, QueryStore } from '../store/queryStore';
 import { computeStats, Stats } from '../stats';
 import { safeValue } from './cells';
 import { DECIMAL_COLUMNS, destroyAndWait, EXPORT_COLUMNS, ExportOptions, ExportResult, fileRowBatches, orderedFileIds } from './rows';
@@ -22,7 +23,6 @@ import { writeViaTemp } from '../atomicFile';
 import { checkExportTarget } from './target';
 import { seriesTable } from '../queries/seriesTable';
 import { allCheckedSeries } from '../queries/checks';
-import { sqliteStore } from '../store/sqliteStore';
 import { CHECK_SHEET_COLUMNS, checkSheetRow } from './checksSheet';
 
 /** Excel's rows per sheet, header included; a longer table continues on "<name> (2)". */
@@ -126,10 +126,11 @@ class TableSheet {
   }
 }
 
-export async function exportXlsx(idx: IndexDatabase, file: string, opts: ExportOptions = {}): Promise<ExportResult> {
+export async function exportXlsx(source: IndexSource, file: string, opts: ExportOptions = {}): Promise<ExportResult> {
   const { signal, onProgress } = opts;
   signal?.throwIfAborted();
-  checkExportTarget(file, idx);
+  checkExportTarget(file, source);
+  const store = asStore(source);
   return writeViaTemp(file, async (tmp) => {
     const out = fs.createWriteStream(tmp, { highWaterMark: 1024 * 1024 });
     let failed: Error | undefined;
@@ -149,14 +150,14 @@ export async function exportXlsx(idx: IndexDatabase, file: string, opts: ExportO
       if (failed) throw failed;
     };
     try {
-      const ids = orderedFileIds(idx);
-      const problemIds = orderedFileIds(idx, "status <> 'ok'");
+      const ids = await orderedFileIds(store);
+      const problemIds = await orderedFileIds(store, "status <> 'ok'");
       const total = ids.length + problemIds.length;
       let done = 0;
       onProgress?.(0, total);
 
       const instances = new TableSheet(wb, 'Instances', EXPORT_COLUMNS, { autoFilter: true, freezeFirstColumn: true, decimal: DECIMAL_COLUMNS });
-      for await (const batch of fileRowBatches(idx, ids, EXPORT_COLUMNS, signal)) {
+      for await (const batch of fileRowBatches(store, ids, EXPORT_COLUMNS, signal)) {
         for (const r of batch) instances.add(r);
         done += batch.length;
         onProgress?.(done, total);
@@ -164,17 +165,17 @@ export async function exportXlsx(idx: IndexDatabase, file: string, opts: ExportO
       }
       instances.close();
 
-      writeSeries(wb, idx);
+      await writeSeries(wb, store);
       await pause();
-      await writeChecks(wb, idx);
+      await writeChecks(wb, store);
       await pause();
-      writeStudies(wb, idx);
+      await writeStudies(wb, store);
       await pause();
-      writeSummary(wb, computeStats(idx));
+      writeSummary(wb, await computeStats(store));
       await pause();
 
       const problems = new TableSheet(wb, 'Problems', PROBLEM_SHEET_COLUMNS, { autoFilter: true });
-      for await (const batch of fileRowBatches(idx, problemIds, PROBLEM_SHEET_COLUMNS, signal)) {
+      for await (const batch of fileRowBatches(store, problemIds, PROBLEM_SHEET_COLUMNS, signal)) {
         for (const r of batch) problems.add(r);
         done += batch.length;
         onProgress?.(done, total);
@@ -212,9 +213,9 @@ function joinDistinct(values: readonly (string | number)[]): SqlValue {
 }
 
 /** One row per series (distinct Series UID), from the same query as the summary panel's table. */
-function writeSeries(wb: ExcelJS.stream.xlsx.WorkbookWriter, idx: IndexDatabase): void {
+async function writeSeries(wb: ExcelJS.stream.xlsx.WorkbookWriter, store: QueryStore): Promise<void> {
   const sheet = new TableSheet(wb, 'Series', SERIES_SHEET_COLUMNS, { autoFilter: true, decimal: new Set(['SliceThickness', 'SpacingBetweenSlices']) });
-  for (const r of seriesTable(idx).rows) {
+  for (const r of (await seriesTable(store)).rows) {
     sheet.add([
       r.patientId,
       r.studies > 1 ? `${r.studyUid} (+${r.studies - 1} more)` : r.studyUid,
@@ -235,21 +236,22 @@ function writeSeries(wb: ExcelJS.stream.xlsx.WorkbookWriter, idx: IndexDatabase)
 }
 
 /** One row per Series UID with its checks (computed now for series a stopped run left pending). */
-async function writeChecks(wb: ExcelJS.stream.xlsx.WorkbookWriter, idx: IndexDatabase): Promise<void> {
+async function writeChecks(wb: ExcelJS.stream.xlsx.WorkbookWriter, store: QueryStore): Promise<void> {
   const sheet = new TableSheet(wb, 'Checks', CHECK_SHEET_COLUMNS, { autoFilter: true, freezeFirstColumn: true });
-  for (const s of await allCheckedSeries(sqliteStore(idx))) sheet.add(checkSheetRow(s));
+  for (const s of await allCheckedSeries(store)) sheet.add(checkSheetRow(s));
   sheet.close();
 }
 
-function writeStudies(wb: ExcelJS.stream.xlsx.WorkbookWriter, idx: IndexDatabase): void {
+async function writeStudies(wb: ExcelJS.stream.xlsx.WorkbookWriter, store: QueryStore): Promise<void> {
   const sheet = new TableSheet(wb, 'Studies', STUDY_SHEET_COLUMNS, { autoFilter: true });
-  idx.each(
+  const text = (c: string) => byteOrder(store.dialect, c);
+  await store.each(
     `SELECT p.PatientID, CASE WHEN p.PatientID = '' THEN NULL ELSE p.PatientName END, st.StudyInstanceUID, st.StudyDate, st.StudyDescription,
        (SELECT COUNT(*) FROM series_key se WHERE se.study_id = st.id),
        (SELECT COUNT(*) FROM instance i JOIN series_key se ON se.id = i.series_id WHERE se.study_id = st.id),
        CASE WHEN st.variants > 1 OR (p.variants > 1 AND p.PatientID <> '') THEN 'yes' END
      FROM study st JOIN patient p ON p.id = st.patient_id
-     ORDER BY p.PatientID, st.StudyDate, st.StudyInstanceUID`,
+     ORDER BY ${text('p.PatientID')}, ${text('st.StudyDate')}, ${text('st.StudyInstanceUID')}`,
     [],
     (r) => sheet.add(r),
   );

@@ -94,8 +94,11 @@ async function gather(store: QueryStore, uids: readonly string[] | 'all', onSeri
     (r) => withCopies.push(r[0] as number),
   );
   for (const [uid, rows] of rowsOf) if (rows.length > 1 && (!wanted || wanted.has(uid))) withCopies.push(...rows);
-  const sops = new Map<number, string | null>();
-  if (withCopies.length) await eachIn(store, (where) => `SELECT file_id, SOPInstanceUID FROM instance ${where('series_id')}`, [...new Set(withCopies)], (r) => sops.set(r[0] as number, str(r[1])));
+  const sops = new Map<number, { sop: string | null; name: string }>();
+  if (withCopies.length)
+    await eachIn(store, (where) => `SELECT i.file_id, i.SOPInstanceUID, f.name FROM instance i JOIN files f ON f.id = i.file_id ${where('i.series_id')}`, [...new Set(withCopies)], (r) =>
+      sops.set(r[0] as number, { sop: str(r[1]), name: String(r[2]) }),
+    );
   // Per-frame geometry (enhanced multi-frame objects): few rows, read whole.
   const framesOf = new Map<number, FrameValues[]>();
   await store.each('SELECT file_id, frame_no, ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness FROM frame ORDER BY file_id, frame_no', [], (r) => {
@@ -140,7 +143,8 @@ async function gather(store: QueryStore, uids: readonly string[] | 'all', onSeri
       current.files.push({
         fileId,
         dir: dirs.get(r[2] as number) ?? '',
-        sop: sops.get(fileId) ?? null,
+        sop: sops.get(fileId)?.sop ?? null,
+        name: sops.get(fileId)?.name ?? null,
         instanceNumber: num(r[3]),
         imageType: a.imageType,
         position: typeof x === 'number' ? [x, r[5] as number, r[6] as number] : null,
@@ -256,12 +260,26 @@ export interface RefreshResult {
  * Computes and stores the checks of the series whose files changed (`checks_pending`), or of every
  * series (`all`, e.g. after a rebuild), in one transaction with the clearing of their pending mark.
  */
+/** Series whose checks are computed between two turns of the event loop (refreshChecks). */
+const SERIES_PER_PART = 32;
+
 export async function refreshChecks(store: QueryStore, opts: { all?: boolean } = {}): Promise<RefreshResult> {
   const t0 = Date.now();
   const marks = (await store.rows('SELECT SeriesInstanceUID, generation FROM checks_pending')).map((r) => [String(r[0]), Number(r[1])] as const);
   const pending = opts.all ? 'all' : marks.map(([uid]) => uid);
   if (pending !== 'all' && !pending.length) return { series: 0, ms: Date.now() - t0 };
-  const checked = await checkSeriesOf(store, pending);
+  // The series in parts, with a turn of the event loop between them: a host (VS Code's extension
+  // host) stays responsive while the checks of a whole new index are computed (each series' checks
+  // read only its own files).
+  let checked: Map<string, CheckedSeries>;
+  if (pending === 'all') checked = await checkSeriesOf(store, 'all');
+  else {
+    checked = new Map();
+    for (let i = 0; i < pending.length; i += SERIES_PER_PART) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const [uid, s] of await checkSeriesOf(store, pending.slice(i, i + SERIES_PER_PART))) checked.set(uid, s);
+    }
+  }
   await store.transaction(async () => {
     // One refresh at a time (several writers of one PostgreSQL index): the last to commit wins.
     await store.lock('checks');

@@ -5,8 +5,8 @@
  * or patients is one row (`studies` says across how many). Where its files disagree on an attribute,
  * the row shows the first-seen value and names the attribute in `conflicts`.
  */
-import type { SqlValue } from 'sql.js';
-import type { IndexDatabase } from '../db/database';
+import type { QueryStore, SqlParam } from '../store/queryStore';
+import { asStore, StoreLike } from '../store/source';
 import { PATIENT_ATTRS, SERIES_ATTRS, STUDY_ATTRS } from '../db/schema';
 
 export interface SeriesTableRow {
@@ -42,9 +42,9 @@ export interface SeriesTable {
 }
 
 /** Attribute rows of one level, by id (small tables: one row per distinct set). */
-function attrRows(idx: IndexDatabase, table: string, cols: readonly string[]): Map<number, SqlValue[]> {
-  const out = new Map<number, SqlValue[]>();
-  idx.each(`SELECT id, ${cols.join(', ')} FROM ${table}`, [], (r) => out.set(r[0] as number, r.slice(1)));
+async function attrRows(store: QueryStore, table: string, cols: readonly string[]): Promise<Map<number, SqlParam[]>> {
+  const out = new Map<number, SqlParam[]>();
+  await store.each(`SELECT id, ${cols.join(', ')} FROM ${table}`, [], (r) => out.set(r[0] as number, r.slice(1)));
   return out;
 }
 
@@ -77,7 +77,7 @@ function mergeInto(a: Gathered, b: Gathered): void {
 }
 
 /** The first-seen (lowest id) attribute set of a level among `ids`, and the columns on which the sets differ. */
-function pick(rows: Map<number, SqlValue[]>, ids: Set<number>, cols: readonly string[]): { first: SqlValue[]; conflicts: string[] } {
+function pick(rows: Map<number, SqlParam[]>, ids: Set<number>, cols: readonly string[]): { first: SqlParam[]; conflicts: string[] } {
   const sorted = [...ids].sort((x, y) => x - y);
   const first = rows.get(sorted[0]) ?? [];
   const conflicts = cols.filter((_, i) => sorted.some((id) => (rows.get(id)?.[i] ?? null) !== (first[i] ?? null)));
@@ -86,13 +86,14 @@ function pick(rows: Map<number, SqlValue[]>, ids: Set<number>, cols: readonly st
 
 const col = (cols: readonly string[], name: string) => cols.indexOf(name);
 
-export function seriesTable(idx: IndexDatabase, limit = Infinity): SeriesTable {
-  const pRows = attrRows(idx, 'patient_attrs', PATIENT_ATTRS);
-  const sRows = attrRows(idx, 'study_attrs', STUDY_ATTRS);
-  const rRows = attrRows(idx, 'series_attrs', SERIES_ATTRS);
+export async function seriesTable(source: StoreLike, limit = Infinity): Promise<SeriesTable> {
+  const store = asStore(source);
+  const pRows = await attrRows(store, 'patient_attrs', PATIENT_ATTRS);
+  const sRows = await attrRows(store, 'study_attrs', STUDY_ATTRS);
+  const rRows = await attrRows(store, 'series_attrs', SERIES_ATTRS);
   // One pass over the instances (no sort): everything per series key.
   const bySeries = new Map<number, Gathered>();
-  idx.each('SELECT series_id, patient_attrs_id, study_attrs_id, series_attrs_id, SliceThickness, SpacingBetweenSlices, PixelSpacing, Rows, Columns FROM instance', [], (r) => {
+  await store.each('SELECT series_id, patient_attrs_id, study_attrs_id, series_attrs_id, SliceThickness, SpacingBetweenSlices, PixelSpacing, Rows, Columns FROM instance', [], (r) => {
     let g = bySeries.get(r[0] as number);
     if (!g) bySeries.set(r[0] as number, (g = gathered()));
     g.images++;
@@ -113,7 +114,7 @@ export function seriesTable(idx: IndexDatabase, limit = Infinity): SeriesTable {
     g: Gathered;
   }
   const groups = new Map<string, Group>();
-  idx.each(
+  await store.each(
     'SELECT se.id, se.SeriesInstanceUID, st.id, st.StudyInstanceUID, p.PatientID FROM series_key se JOIN study_key st ON st.id = se.study_id JOIN patient_key p ON p.id = st.patient_id ORDER BY se.id',
     [],
     (r) => {

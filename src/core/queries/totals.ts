@@ -4,19 +4,20 @@
  * PatientIDs that have an indexed file; images are the DICOM files indexed (status ok or partial).
  * Two small queries instead of the whole statistics, so the tree can ask after every change.
  */
-import type { IndexDatabase } from '../db/database';
+import { asStore, StoreLike } from '../store/source';
 
 export interface IndexTotals {
   patients: number;
   images: number;
 }
 
-export function indexTotals(idx: IndexDatabase): IndexTotals {
+export async function indexTotals(source: StoreLike): Promise<IndexTotals> {
+  const store = asStore(source);
   // patient_key has one row per PatientID; one whose files were all removed has no instance left.
-  const patients = idx.scalar(
+  const [[patients]] = await store.rows(
     `SELECT COUNT(*) FROM patient_key p WHERE p.PatientID <> ''
        AND EXISTS (SELECT 1 FROM study_key st JOIN series_key se ON se.study_id = st.id JOIN instance i ON i.series_id = se.id WHERE st.patient_id = p.id)`,
   );
-  const images = idx.scalar("SELECT COUNT(*) FROM files WHERE status IN ('ok', 'partial')");
+  const [[images]] = await store.rows("SELECT COUNT(*) FROM files WHERE status IN ('ok', 'partial')");
   return { patients: Number(patients ?? 0), images: Number(images ?? 0) };
 }

@@ -23,6 +23,18 @@ export interface ReadAllOptions {
   stop?: () => boolean;
 }
 
+/** What the indexers read with: one thread (ChunkReader) or several (WorkerReader, `--jobs N`). */
+export interface RecordReader {
+  /**
+   * Reads every file, handing each record to `onRecord`, calling `afterChunk` after every
+   * `chunkSize` records; returns how many of the files were taken (a prefix, unless aborted).
+   */
+  readAll(files: Candidate[], onRecord: (rec: FileRecord) => void, opts: ReadAllOptions): Promise<number>;
+  describe(): string;
+  /** Frees what the reader holds (its threads). */
+  close(): Promise<void>;
+}
+
 export interface ChunkReaderOptions {
   root: string;
   limits: ReadLimits;
@@ -41,7 +53,7 @@ const SLOW_OPEN_US = 50;
 /** Synchronous reads between two turns of the event loop (about 10 ms of work). */
 const YIELD_EVERY = 64;
 
-export class ChunkReader {
+export class ChunkReader implements RecordReader {
   private readonly strategy: AdaptiveStrategy;
   private readonly scratch: Buffer;
   /** First-read buffers of asynchronous reads, reused. */
@@ -97,7 +109,10 @@ export class ChunkReader {
         if (signal?.aborted || stop?.()) break;
         const c = chunk[i];
         const abs = resolveRel(root, c.relPath);
-        onRecord(await toRecord(abs, c, readHeaderSync(abs, limits, c, this.scratch, io), pixelStats));
+        const t = performance.now();
+        const rec = await toRecord(abs, c, readHeaderSync(abs, limits, c, this.scratch, io), pixelStats);
+        rec.readMs = performance.now() - t;
+        onRecord(rec);
       }
       this.strategy.recordSync(io.reads, io.ms);
       this.strategy.count(mode, i);
@@ -121,6 +136,7 @@ export class ChunkReader {
           const scratch = this.pool.pop() ?? Buffer.allocUnsafe(limits.firstRead);
           reading++;
           outstanding++;
+          const started = performance.now();
           let read = false;
           void readHeader(abs, limits, c, scratch, this.syncOpen ? opens : undefined)
             .then((h) => {
@@ -137,6 +153,7 @@ export class ChunkReader {
               return { relPath: c.relPath, size: c.size, mtimeMs: c.mtimeMs, status: 'error', error: p.reason, errorKind: p.kind };
             })
             .then((rec) => {
+              rec.readMs = performance.now() - started;
               this.pool.push(scratch);
               outstanding--;
               ready.push(rec);
@@ -167,10 +184,12 @@ export class ChunkReader {
   describe(): string {
     return this.strategy.describe();
   }
+
+  async close(): Promise<void> {}
 }
 
 export async function toRecord(abs: string, c: Candidate, h: HeaderRead, pixelStats: boolean): Promise<FileRecord> {
-  const rec: FileRecord = { relPath: c.relPath, size: h.size || c.size, mtimeMs: h.mtimeMs || c.mtimeMs, status: h.status, error: h.error, errorKind: h.errorKind };
+  const rec: FileRecord = { relPath: c.relPath, size: h.size || c.size, mtimeMs: h.mtimeMs || c.mtimeMs, status: h.status, error: h.error, errorKind: h.errorKind, bytesRead: h.bytesRead };
   if (h.dataSet && (h.status === 'ok' || h.status === 'partial')) {
     try {
       const ex = extractFields(h.dataSet, h.transferSyntax);

@@ -40,7 +40,7 @@ export const ALWAYS_SKIP_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modu
  * include globs are given), and named `*.dcm` (any case), or extension-less with the DICM marker.
  * The scan and the extension's file watcher share this one rule.
  */
-export function fileFilter(opts: Pick<ScanOptions, 'include' | 'exclude' | 'sniffExtensionless'>): (relPath: string, absPath: string) => boolean {
+export function fileFilter(opts: Pick<ScanOptions, 'include' | 'exclude' | 'sniffExtensionless'>, marker: (absPath: string) => boolean = hasDicmMarker): (relPath: string, absPath: string) => boolean {
   const include = opts.include?.length ? picomatch(opts.include, { dot: true }) : null;
   const exclude = opts.exclude?.length ? picomatch(opts.exclude, { dot: true }) : null;
   const sniff = opts.sniffExtensionless !== false;
@@ -49,8 +49,20 @@ export function fileFilter(opts: Pick<ScanOptions, 'include' | 'exclude' | 'snif
     if (include && !include(rel)) return false;
     const base = rel.slice(rel.lastIndexOf('/') + 1);
     if (/\.dcm$/i.test(base)) return true;
-    return sniff && !base.includes('.') && hasDicmMarker(abs);
+    return sniff && !base.includes('.') && marker(abs);
   };
+}
+
+/** The longest stretch of synchronous scanning between two turns of the event loop (ms). */
+const YIELD_MS = 20;
+
+/**
+ * Whether a path that is gone may have been a candidate: the same rule, by name and globs alone (an
+ * extension-less name counts, since its marker can no longer be read). For watchers' deletions.
+ */
+export function goneFileFilter(opts: Pick<ScanOptions, 'include' | 'exclude' | 'sniffExtensionless'>): (relPath: string) => boolean {
+  const f = fileFilter(opts, () => true);
+  return (rel) => f(rel, '');
 }
 
 export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<ScanResult> {
@@ -61,7 +73,7 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
   const unreadableDirs: ScanResult['unreadableDirs'] = [];
   const stack: string[] = [''];
   let lastReport = 0;
-  let sinceYield = 0;
+  let lastYield = performance.now();
   while (stack.length) {
     if (opts.signal?.aborted) break;
     const rel = stack.pop()!;
@@ -76,11 +88,11 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
-    // Give the event loop a turn every couple of thousand entries (a host stays responsive).
-    sinceYield += entries.length;
-    if (sinceYield > 2000) {
-      sinceYield = 0;
+    // Give the event loop a turn every YIELD_MS of work (a host stays responsive; on a cold cache
+    // each synchronous stat waits for the disk, so a count of entries is no measure of the time).
+    if (performance.now() - lastYield > YIELD_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
     }
     const files: string[] = [];
     for (const e of entries) {
@@ -95,6 +107,10 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
       // Symbolic links, sockets, FIFOs and devices are not followed or read.
     }
     for (const f of files.reverse()) {
+      if ((candidates.length & 63) === 63 && performance.now() - lastYield > YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
       // Synchronous stat: a few microseconds with a warm cache, and it warms the inode for the read.
       const st = fs.statSync(resolveRel(root, f), { throwIfNoEntry: false });
       if (st?.isFile()) candidates.push({ relPath: f, size: st.size, mtimeMs: Math.round(st.mtimeMs) });

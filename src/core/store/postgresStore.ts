@@ -3,7 +3,11 @@
  * placeholders rewritten to `$1…`, 64-bit integers and COUNTs as JavaScript numbers, the dataset's
  * schema on the search path. Created on first use; a schema of another program is refused.
  */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Client, types } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import Cursor from 'pg-cursor';
 import type { QueryStore, SqlParam, SqlRow } from './queryStore';
 import { PgTarget, redact } from './postgresUrl';
 
@@ -32,7 +36,33 @@ export function toPgPlaceholders(sql: string): string {
   return out;
 }
 
-export class PostgresStoreError extends Error {}
+/** One value in COPY's text format: \N for NULL; backslash, tab, newline and carriage return escaped. */
+function copyField(v: SqlParam): string {
+  if (v === null) return '\\N';
+  if (typeof v === 'number') return String(v);
+  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** Rows per FETCH of `each`. */
+const EACH_FETCH = 5000;
+
+export class PostgresStoreError extends Error {
+  /** PostgreSQL's SQLSTATE, when the server sent one. */
+  code?: string;
+  /** The server asked for a password that was missing or wrong. */
+  auth?: boolean;
+}
+
+/** A failure of `pg` as this store's error: its message without a password, its SQLSTATE kept. */
+function storeError(e: unknown): PostgresStoreError {
+  const err = e as Error & { code?: string };
+  return Object.assign(new PostgresStoreError(redact(err.message)), { code: err.code });
+}
+
+/** 28P01 invalid_password, or pg's own "no password given". */
+function isAuthFailure(e: Error & { code?: string }): boolean {
+  return e.code === '28P01' || /password must be a string|no password supplied|password authentication failed/i.test(e.message);
+}
 
 export class PostgresStore implements QueryStore {
   readonly dialect = 'postgresql' as const;
@@ -51,7 +81,8 @@ export class PostgresStore implements QueryStore {
     try {
       await client.connect();
     } catch (e) {
-      throw new PostgresStoreError(`cannot connect to ${target.display}: ${redact((e as Error).message)}`);
+      const err = e as Error & { code?: string };
+      throw Object.assign(new PostgresStoreError(`cannot connect to ${target.display}: ${redact(err.message)}`), { code: err.code, auth: isAuthFailure(err) });
     }
     const store = new PostgresStore(client, target);
     if (opts.create) await store.run(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);
@@ -64,8 +95,20 @@ export class PostgresStore implements QueryStore {
     return r.rows as SqlRow[];
   }
 
+  /** Through a cursor (pg-cursor), EACH_FETCH rows at a time: a 244,000-row result never sits in memory whole. */
   async each(sql: string, params: readonly SqlParam[], fn: (row: SqlRow) => void): Promise<void> {
-    for (const row of await this.rows(sql, params)) fn(row);
+    const cursor = this.client.query(new Cursor<SqlRow>(toPgPlaceholders(sql), params as unknown[], { rowMode: 'array', types: TYPES }));
+    try {
+      for (;;) {
+        const part = await cursor.read(EACH_FETCH);
+        for (const row of part) fn(row);
+        if (part.length < EACH_FETCH) break;
+      }
+    } catch (e) {
+      throw storeError(e);
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
   }
 
   async run(sql: string, params: readonly SqlParam[] = []): Promise<void> {
@@ -80,7 +123,7 @@ export class PostgresStore implements QueryStore {
     try {
       await this.client.query(sql);
     } catch (e) {
-      throw new PostgresStoreError(redact((e as Error).message));
+      throw storeError(e);
     }
   }
 
@@ -100,6 +143,21 @@ export class PostgresStore implements QueryStore {
     }
   }
 
+  /**
+   * Appends rows to a table with COPY … FROM STDIN (text format): for bulk rows that need nothing back,
+   * several times faster than INSERT with bound parameters. Inside the current transaction.
+   */
+  async copyRows(table: string, columns: readonly string[], rows: readonly SqlParam[][]): Promise<void> {
+    if (!rows.length) return;
+    let text = '';
+    for (const r of rows) text += r.map(copyField).join('\t') + '\n';
+    try {
+      await pipeline(Readable.from([text]), this.client.query(copyFrom(`COPY ${table}(${columns.join(', ')}) FROM STDIN`)));
+    } catch (e) {
+      throw storeError(e);
+    }
+  }
+
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }
@@ -108,8 +166,7 @@ export class PostgresStore implements QueryStore {
     try {
       return await this.client.query({ text: toPgPlaceholders(sql), values: params as unknown[], rowMode: 'array' });
     } catch (e) {
-      const err = e as Error & { code?: string };
-      throw Object.assign(new PostgresStoreError(redact(err.message)), { code: err.code });
+      throw storeError(e);
     }
   }
 }

@@ -50,36 +50,80 @@ function distinct(rows: SqlParam[][]): SqlParam[][] {
   return [...seen.keys()].sort().map((k) => seen.get(k)!);
 }
 
-/** Upserts rows of `table` unique on all of `cols`; returns id by the values' JSON. */
-async function idsOf(store: PostgresStore, table: string, cols: readonly string[], rows: SqlParam[][]): Promise<Map<string, number>> {
+/**
+ * Ids of the key, attribute and folder rows this writer has seen committed, by table and values:
+ * a batch upserts only rows it has not seen (the same patients, studies, series and folders come
+ * batch after batch), so it neither writes them again nor holds their row locks.
+ */
+type IdCache = Map<string, Map<string, number>>;
+
+/** Upserts the rows of `table` (unique on all of `cols`) that `known` does not hold; returns id by the values' JSON. */
+async function idsOf(store: PostgresStore, table: string, cols: readonly string[], rows: SqlParam[][], known: IdCache, fresh: IdCache): Promise<Map<string, number>> {
   const list = cols.join(', ');
-  // DO UPDATE (a no-op) so that rows already there are returned too.
-  const back = await upsertMany(store, `INSERT INTO ${table}(${list})`, `ON CONFLICT (${list}) DO UPDATE SET ${cols[0]} = excluded.${cols[0]} RETURNING id, ${list}`, distinct(rows));
-  return new Map(back.map((r) => [json(r.slice(1)), r[0] as number]));
+  const cached = known.get(table) ?? new Map<string, number>();
+  const out = new Map<string, number>();
+  const missing: SqlParam[][] = [];
+  for (const r of distinct(rows)) {
+    const id = cached.get(json(r));
+    if (id === undefined) missing.push(r);
+    else out.set(json(r), id);
+  }
+  if (!missing.length) return out;
+  // DO UPDATE (a no-op) so that rows already there (another writer's) are returned too.
+  const back = await upsertMany(store, `INSERT INTO ${table}(${list})`, `ON CONFLICT (${list}) DO UPDATE SET ${cols[0]} = excluded.${cols[0]} RETURNING id, ${list}`, missing);
+  const added = fresh.get(table) ?? new Map<string, number>();
+  fresh.set(table, added);
+  for (const r of back) {
+    out.set(json(r.slice(1)), r[0] as number);
+    added.set(json(r.slice(1)), r[0] as number);
+  }
+  return out;
 }
 
-/** Deadlock or serialization failure: the transaction was rolled back and may simply be run again. */
-const RETRY_CODES = new Set(['40P01', '40001']);
+/**
+ * Deadlock or serialization failure: the transaction was rolled back and may simply be run again.
+ * A foreign key violation: a row this writer remembered was removed meanwhile (another writer forgot
+ * the last files that used it): run again without the remembered ids.
+ */
+const RETRY_CODES = new Set(['40P01', '40001', '23503']);
 
-/** Writes a batch of records in one transaction (run again, up to 3 times, when PostgreSQL chose it to break a deadlock). */
-export async function pgWriteBatch(store: PostgresStore, recs: readonly FileRecord[]): Promise<void> {
-  if (!recs.length) return;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await writeOnce(store, recs);
-    } catch (e) {
-      if (attempt >= 3 || !RETRY_CODES.has((e as { code?: string }).code ?? '')) throw e;
+/** Writes batches of records into one index, a transaction each, remembering the ids it committed. */
+export class PgBatchWriter {
+  private known: IdCache = new Map();
+
+  constructor(private readonly store: PostgresStore) {}
+
+  /** One batch in one transaction (run again, up to 3 times, when PostgreSQL chose it to break a deadlock). */
+  async write(recs: readonly FileRecord[]): Promise<void> {
+    if (!recs.length) return;
+    for (let attempt = 1; ; attempt++) {
+      const fresh: IdCache = new Map();
+      try {
+        await writeOnce(this.store, recs, this.known, fresh);
+        // Committed: its ids are real for everyone now.
+        for (const [table, ids] of fresh) {
+          const m = this.known.get(table) ?? new Map<string, number>();
+          for (const [k, id] of ids) m.set(k, id);
+          this.known.set(table, m);
+        }
+        return;
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? '';
+        if (code === '23503') this.known = new Map();
+        if (attempt >= 3 || !RETRY_CODES.has(code)) throw e;
+      }
     }
   }
 }
 
-async function writeOnce(store: PostgresStore, recs: readonly FileRecord[]): Promise<void> {
+async function writeOnce(store: PostgresStore, recs: readonly FileRecord[], known: IdCache, fresh: IdCache): Promise<void> {
+  const idsOfRows = (table: string, cols: readonly string[], rows: SqlParam[][]) => idsOf(store, table, cols, rows, known, fresh);
   await store.transaction(async () => {
     const split = recs.map((r) => {
       const slash = r.relPath.lastIndexOf('/');
       return { dir: slash < 0 ? '' : r.relPath.slice(0, slash), name: r.relPath.slice(slash + 1) };
     });
-    const dirIds = await idsOf(store, 'dirs', ['path'], split.map((s) => [s.dir]));
+    const dirIds = await idsOfRows('dirs', ['path'], split.map((s) => [s.dir]));
     const fileRows = recs.map((r, i) => [dirIds.get(json([split[i].dir]))!, split[i].name, r.size, Math.round(r.mtimeMs), r.status, r.error, r.errorKind]);
     const files = await upsertMany(
       store,
@@ -93,18 +137,18 @@ async function writeOnce(store: PostgresStore, recs: readonly FileRecord[]): Pro
 
     const withValues = recs.map((r, i) => ({ r, id: ids[i], v: r.values })).filter((x): x is { r: FileRecord; id: number; v: FieldValues } => !!x.v);
     if (!withValues.length) return;
-    const patients = await idsOf(store, 'patient_key', ['PatientID'], withValues.map(({ v }) => [key(v.PatientID)]));
+    const patients = await idsOfRows('patient_key', ['PatientID'], withValues.map(({ v }) => [key(v.PatientID)]));
     const patientOf = (v: FieldValues) => patients.get(json([key(v.PatientID)]))!;
-    const studies = await idsOf(store, 'study_key', ['patient_id', 'StudyInstanceUID'], withValues.map(({ v }) => [patientOf(v), key(v.StudyInstanceUID)]));
+    const studies = await idsOfRows('study_key', ['patient_id', 'StudyInstanceUID'], withValues.map(({ v }) => [patientOf(v), key(v.StudyInstanceUID)]));
     const studyOf = (v: FieldValues) => studies.get(json([patientOf(v), key(v.StudyInstanceUID)]))!;
-    const series = await idsOf(store, 'series_key', ['study_id', 'SeriesInstanceUID'], withValues.map(({ v }) => [studyOf(v), key(v.SeriesInstanceUID)]));
+    const series = await idsOfRows('series_key', ['study_id', 'SeriesInstanceUID'], withValues.map(({ v }) => [studyOf(v), key(v.SeriesInstanceUID)]));
     const seriesOf = (v: FieldValues) => series.get(json([studyOf(v), key(v.SeriesInstanceUID)]))!;
     const attrRow = (parent: number, cols: readonly string[], v: FieldValues) => [parent, ...cols.map((c) => attr(v[c]))];
-    const pa = await idsOf(store, 'patient_attrs', ['patient_id', ...PATIENT_ATTRS], withValues.map(({ v }) => attrRow(patientOf(v), PATIENT_ATTRS, v)));
-    const sa = await idsOf(store, 'study_attrs', ['study_id', ...STUDY_ATTRS], withValues.map(({ v }) => attrRow(studyOf(v), STUDY_ATTRS, v)));
-    const ra = await idsOf(store, 'series_attrs', ['series_id', ...SERIES_ATTRS], withValues.map(({ v }) => attrRow(seriesOf(v), SERIES_ATTRS, v)));
+    const pa = await idsOfRows('patient_attrs', ['patient_id', ...PATIENT_ATTRS], withValues.map(({ v }) => attrRow(patientOf(v), PATIENT_ATTRS, v)));
+    const sa = await idsOfRows('study_attrs', ['study_id', ...STUDY_ATTRS], withValues.map(({ v }) => attrRow(studyOf(v), STUDY_ATTRS, v)));
+    const ra = await idsOfRows('series_attrs', ['series_id', ...SERIES_ATTRS], withValues.map(({ v }) => attrRow(seriesOf(v), SERIES_ATTRS, v)));
     const imageRow = (v: FieldValues) => IMAGE_ATTRS.map((c) => (v[c] ?? null) as SqlParam);
-    const ia = await idsOf(store, 'image_attrs', IMAGE_ATTRS, withValues.map(({ v }) => imageRow(v)));
+    const ia = await idsOfRows('image_attrs', IMAGE_ATTRS, withValues.map(({ v }) => imageRow(v)));
 
     const instanceRows = withValues.map(({ r, id, v }) => {
       const pos = parseDecimals(v.ImagePositionPatient as string | null, 3);
@@ -125,16 +169,12 @@ async function writeOnce(store: PostgresStore, recs: readonly FileRecord[]): Pro
         pos?.[2] ?? null,
       ];
     });
-    await upsertMany(
-      store,
-      `INSERT INTO instance(file_id, series_id, patient_attrs_id, study_attrs_id, series_attrs_id, ${INSTANCE_COLUMNS.join(', ')}, SliceThicknessInvalid, PixelDataType, PixelMean, PixelSummary, image_attrs_id, pos_x, pos_y, pos_z)`,
-      '',
-      instanceRows,
-    );
+    // The bulk of a batch, needing no ids back: COPY (measured 2.5 s of 4.6 s of writing as INSERTs, 20,000 files).
+    await store.copyRows('instance', ['file_id', 'series_id', 'patient_attrs_id', 'study_attrs_id', 'series_attrs_id', ...INSTANCE_COLUMNS, 'SliceThicknessInvalid', 'PixelDataType', 'PixelMean', 'PixelSummary', 'image_attrs_id', 'pos_x', 'pos_y', 'pos_z'], instanceRows);
     const frames = withValues.flatMap(({ r, id, v }) =>
       r.frames && r.frames.length > 1 && typeof v.NumberOfFrames === 'number' && v.NumberOfFrames > 1 ? r.frames.map((f, n) => [id, n + 1, f.position, f.orientation, f.pixelSpacing, f.thickness]) : [],
     );
-    if (frames.length) await upsertMany(store, 'INSERT INTO frame(file_id, frame_no, ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness)', '', frames);
+    await store.copyRows('frame', ['file_id', 'frame_no', 'ImagePositionPatient', 'ImageOrientationPatient', 'PixelSpacing', 'SliceThickness'], frames);
     await markPending(store, [...new Set(withValues.map(({ v }) => key(v.SeriesInstanceUID)).filter((u) => u !== ''))]);
   });
 }

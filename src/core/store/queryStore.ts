@@ -30,3 +30,24 @@ export interface QueryStore {
 
 /** `?, ?, ?` for n parameters. */
 export const placeholders = (n: number): string => Array(n).fill('?').join(', ');
+
+/**
+ * The small dialect layer: the few places where one SQL text cannot serve both engines.
+ * - A column named in double quotes: PostgreSQL folded the schema's unquoted names to lower case.
+ * - Text ordered by its bytes (SQLite's BINARY collation; PostgreSQL's "C"), so both list rows in one order.
+ * - The distinct values of a group joined by commas (GROUP_CONCAT / string_agg).
+ */
+export const quotedColumn = (d: Dialect, name: string): string => `"${d === 'postgresql' ? name.toLowerCase() : name}"`;
+export const byteOrder = (d: Dialect, expr: string): string => (d === 'postgresql' ? `${expr} COLLATE "C"` : expr);
+export const distinctList = (d: Dialect, expr: string): string => (d === 'postgresql' ? `string_agg(DISTINCT ${expr}, ',')` : `GROUP_CONCAT(DISTINCT ${expr})`);
+
+/** Rows as objects: the query's columns named, in order, by `keys` (engines differ in the case of column names). */
+export async function records<T>(store: QueryStore, sql: string, params: readonly SqlParam[], keys: readonly (keyof T & string)[]): Promise<T[]> {
+  const out: T[] = [];
+  await store.each(sql, params, (r) => {
+    const o: Record<string, SqlParam> = {};
+    for (let i = 0; i < keys.length; i++) o[keys[i]] = r[i];
+    out.push(o as T);
+  });
+  return out;
+}

@@ -4,10 +4,9 @@
  * `checkReport` as `dicom-index check`). No `vscode` import: unit-testable.
  */
 import { checkReport, type CheckReport } from '../../core/checks/report';
-import type { IndexDatabase } from '../../core/db/database';
 import { computeStats } from '../../core/stats';
 import { seriesTable } from '../../core/queries/seriesTable';
-import { sqliteStore } from '../../core/store/sqliteStore';
+import { asStore, type StoreLike } from '../../core/store/source';
 import { ALL_CHECKS, SERIES_CHECKS, SEVERITY_RANK, type CheckName, type SeriesCheckName } from '../../shared/checks';
 import type { CheckRow, ChecksSummary, SeriesRow, StatsData } from '../../shared/messages';
 
@@ -22,8 +21,8 @@ export interface SeriesQueryResult {
 }
 
 /** The series table of the panel: the core's per-series query (one row per Series UID), capped at `limit`. Without checks (`findings` [], `step` null). */
-export function querySeries(idx: IndexDatabase, limit = MAX_SERIES_ROWS): SeriesQueryResult {
-  const table = seriesTable(idx, limit);
+export async function querySeries(source: StoreLike, limit = MAX_SERIES_ROWS): Promise<SeriesQueryResult> {
+  const table = await seriesTable(source, limit);
   const rows = table.rows.map(
     (r): SeriesRow => ({
       uid: r.uid,
@@ -99,11 +98,12 @@ export interface SummaryData {
   checksError?: string;
 }
 
-export async function readSummary(idx: IndexDatabase, limit = MAX_SERIES_ROWS): Promise<SummaryData> {
-  const stats = computeStats(idx);
-  const { rows, total } = querySeries(idx, limit);
+export async function readSummary(source: StoreLike, limit = MAX_SERIES_ROWS): Promise<SummaryData> {
+  const store = asStore(source);
+  const stats = await computeStats(store);
+  const { rows, total } = await querySeries(store, limit);
   try {
-    const report = await checkReport(sqliteStore(idx));
+    const report = await checkReport(store);
     return { stats, series: withChecks(rows, report), seriesTotal: total, checks: checksSummary(report) };
   } catch (e) {
     return { stats, series: rows, seriesTotal: total, checks: null, checksError: (e as Error).message };

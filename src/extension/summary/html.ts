@@ -1,4 +1,4 @@
-/** The summary webview's HTML: strict CSP, the bundled script by nonce, the bundled stylesheet. */
+/** The webviews' HTML (the summary panel, the image viewer): strict CSP, the bundled script by nonce, the bundled stylesheet. */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
@@ -12,9 +12,17 @@ export function localResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
 }
 
 export function summaryHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  return webviewPage(webview, extensionUri, { script: 'webview.js', style: 'webview.css', title: 'DICOM Summary' });
+}
+
+/**
+ * A webview page of ours: strict CSP (the bundled script by nonce, the bundled stylesheet, nothing
+ * else), the stylesheet and script from dist/, an empty `<main id="app">`. `title` is escaped.
+ */
+export function webviewPage(webview: vscode.Webview, extensionUri: vscode.Uri, page: { script: string; style: string; title: string }): string {
   const n = nonce();
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.css'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', page.script));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', page.style));
   const csp = [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
@@ -22,6 +30,7 @@ export function summaryHtml(webview: vscode.Webview, extensionUri: vscode.Uri): 
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${n}'`,
   ].join('; ');
+  const title = page.title.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -29,7 +38,7 @@ export function summaryHtml(webview: vscode.Webview, extensionUri: vscode.Uri): 
   <meta http-equiv="Content-Security-Policy" content="${csp}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link rel="stylesheet" href="${style.toString()}">
-  <title>DICOM Summary</title>
+  <title>${title}</title>
 </head>
 <body>
   <main id="app"></main>

@@ -20,7 +20,7 @@ import {
 import { CohortFilterError, countCohort } from '../../core/cohort/query';
 import { cohortFormatOf, exportCohort } from '../../core/cohort/export';
 import { computeStats } from '../../core/stats';
-import { sqliteStore } from '../../core/store/sqliteStore';
+import { asStore } from '../../core/store/source';
 import type { CohortCount, CohortFilter, CohortFormat } from '../../shared/cohort';
 import { countOf } from '../../shared/format';
 import { readSummary } from './data';
@@ -270,7 +270,7 @@ export class SummaryPanel implements vscode.Disposable {
     const folder = this.currentFolder();
     let answer: { count: CohortCount | null; error?: string };
     try {
-      const count = folder ? await this.host.service.withDatabase(folder, (idx) => countCohort(sqliteStore(idx), filter)) : undefined;
+      const count = folder ? await this.host.service.withDatabase(folder, (idx) => countCohort(asStore(idx), filter)) : undefined;
       answer = count ? { count } : { count: null, error: 'There is no index to count in yet.' };
     } catch (e) {
       answer = { count: null, error: e instanceof CohortFilterError ? capitalise(e.message) : `The cohort could not be counted: ${(e as Error).message}` };

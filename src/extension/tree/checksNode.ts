@@ -5,8 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { checksOverview, ChecksOverview, seriesWithCheck } from '../../core/queries/checks';
-import { sqliteStore } from '../../core/store/sqliteStore';
-import type { IndexDatabase } from '../../core/db/database';
+import { asStore, type IndexSource } from '../../core/store/source';
 import { ALL_CHECKS, SEVERITY_RANK, worstSeverity } from '../../shared/checks';
 import * as E from './elements';
 import { count, num, plain } from './format';
@@ -19,12 +18,12 @@ export const CHECK_SERIES_LIMIT = 2000;
 export const REVEAL_SERIES_COMMAND = 'dicom.revealSeries';
 
 /** The Checks node of a folder, or undefined when no series was checked (nothing indexed yet). */
-export async function checksNodeOf(idx: IndexDatabase, folder: vscode.WorkspaceFolder, anchor: E.Anchor): Promise<E.ChecksNode | undefined> {
-  const overview = await checksOverview(sqliteStore(idx));
+export async function checksNodeOf(idx: IndexSource, folder: vscode.WorkspaceFolder, anchor: E.Anchor): Promise<E.ChecksNode | undefined> {
+  const overview = await checksOverview(asStore(idx));
   return overview.series ? E.checksNode(folder, anchor, overview) : undefined;
 }
 
-export async function checksChildren(idx: IndexDatabase, el: E.ChecksNode | E.CheckNode): Promise<E.TreeElement[]> {
+export async function checksChildren(idx: IndexSource, el: E.ChecksNode | E.CheckNode): Promise<E.TreeElement[]> {
   if (el.kind === 'checks') {
     const out: E.TreeElement[] = el.overview.checks.map((t) => E.checkNode(el, t));
     // Dataset-level findings after the series checks of their severity.
@@ -34,7 +33,7 @@ export async function checksChildren(idx: IndexDatabase, el: E.ChecksNode | E.Ch
     }
     return out;
   }
-  const { rows, total } = await seriesWithCheck(sqliteStore(idx), el.tally.check, CHECK_SERIES_LIMIT);
+  const { rows, total } = await seriesWithCheck(asStore(idx), el.tally.check, CHECK_SERIES_LIMIT);
   const out: E.TreeElement[] = rows.map((r) => E.checkSeriesNode(el, r));
   if (total > rows.length) out.push(E.moreNode(el, total - rows.length));
   return out;

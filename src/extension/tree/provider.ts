@@ -12,8 +12,7 @@ import type { TreeElement } from './elements';
 import { count, formatDate, formatMm, formatPersonName, NO_PATIENT_ID, NO_SERIES_UID, num, plain } from './format';
 import * as q from '../../core/queries/tree';
 import { checksOfSeries, SeriesChecks } from '../../core/queries/checks';
-import { sqliteStore } from '../../core/store/sqliteStore';
-import type { IndexDatabase } from '../../core/db/database';
+import { asStore, type IndexSource } from '../../core/store/source';
 import { checksChildren, checksNodeOf, checksTreeItem } from './checksNode';
 import { seriesIcon, stepText } from './seriesFindings';
 import { buildTooltip } from './tooltips';
@@ -59,23 +58,23 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
       case 'folder':
         return this.folderChildren(el.folder, el);
       case 'patient':
-        return (await this.service.withDatabase(el.folder, (idx) => q.studies(idx, { patientId: el.row.id }).map((r) => E.studyNode(el, r)))) ?? [];
+        return (await this.service.withDatabase(el.folder, async (idx) => (await q.studies(idx, { patientId: el.row.id })).map((r) => E.studyNode(el, r)))) ?? [];
       case 'study':
         return (
           (await this.service.withDatabase(el.folder, async (idx) => {
-            const rows = q.series(idx, { studyId: el.row.id });
+            const rows = await q.series(idx, { studyId: el.row.id });
             const checks = await seriesChecks(idx, rows);
             return rows.map((r) => E.seriesNode(el, r, checks.get(r.SeriesInstanceUID)));
           })) ?? []
         );
       case 'series':
-        return (await this.service.withDatabase(el.folder, (idx) => q.instances(idx, { seriesId: el.row.id }).map((r) => E.instanceNode(el, r)))) ?? [];
+        return (await this.service.withDatabase(el.folder, async (idx) => (await q.instances(idx, { seriesId: el.row.id })).map((r) => E.instanceNode(el, r)))) ?? [];
       case 'problems':
         return (
-          (await this.service.withDatabase(el.folder, (idx) => {
-            const rows = q.problems(idx);
+          (await this.service.withDatabase(el.folder, async (idx) => {
+            const rows = await q.problems(idx);
             const out: TreeElement[] = rows.map((r) => E.problemNode(el, r));
-            const total = q.problemCount(idx);
+            const total = await q.problemCount(idx);
             if (total > rows.length) out.push(E.moreNode(el, total - rows.length));
             return out;
           })) ?? []
@@ -95,11 +94,11 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
     return (
       (await this.service.withDatabase(folder, async (idx) => {
         const out: TreeElement[] = [];
-        const problems = q.problemCount(idx);
+        const problems = await q.problemCount(idx);
         if (problems) out.push(E.problemsNode(folder, anchor, problems));
         const checks = await checksNodeOf(idx, folder, anchor);
         if (checks) out.push(checks);
-        const rows = q.patients(idx);
+        const rows = await q.patients(idx);
         for (const r of rows) if (r.PatientID) out.push(E.patientNode(folder, anchor, r));
         for (const r of rows) if (!r.PatientID) out.push(E.patientNode(folder, anchor, r));
         return out;
@@ -233,12 +232,12 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
   /** The series node with this UID, its parents built (for TreeView.reveal). */
   async findSeries(folder: vscode.WorkspaceFolder, uid: string): Promise<E.SeriesNode | undefined> {
     return this.service.withDatabase(folder, async (idx) => {
-      const ids = q.seriesByUid(idx, uid);
+      const ids = await q.seriesByUid(idx, uid);
       if (!ids) return undefined;
       const anchor = this.grouped ? E.folderNode(folder) : undefined;
-      const p = q.patients(idx, ids.patientId)[0];
-      const st = q.studies(idx, { id: ids.studyId })[0];
-      const se = q.series(idx, { id: ids.seriesId })[0];
+      const p = (await q.patients(idx, ids.patientId))[0];
+      const st = (await q.studies(idx, { id: ids.studyId }))[0];
+      const se = (await q.series(idx, { id: ids.seriesId }))[0];
       if (!p || !st || !se) return undefined;
       const checks = await seriesChecks(idx, [se]);
       return E.seriesNode(E.studyNode(E.patientNode(folder, anchor, p), st), se, checks.get(se.SeriesInstanceUID));
@@ -246,8 +245,8 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
   }
 
   async findProblems(folder: vscode.WorkspaceFolder): Promise<E.ProblemsNode | undefined> {
-    return this.service.withDatabase(folder, (idx) => {
-      const n = q.problemCount(idx);
+    return this.service.withDatabase(folder, async (idx) => {
+      const n = await q.problemCount(idx);
       return n ? E.problemsNode(folder, this.grouped ? E.folderNode(folder) : undefined, n) : undefined;
     });
   }
@@ -260,6 +259,6 @@ export class DicomTreeProvider implements vscode.TreeDataProvider<TreeElement>, 
 }
 
 /** The checks of a study's series, by Series UID. */
-function seriesChecks(idx: IndexDatabase, rows: readonly q.TreeSeries[]): Promise<Map<string, SeriesChecks>> {
-  return checksOfSeries(sqliteStore(idx), rows.map((r) => r.SeriesInstanceUID));
+function seriesChecks(idx: IndexSource, rows: readonly q.TreeSeries[]): Promise<Map<string, SeriesChecks>> {
+  return checksOfSeries(asStore(idx), rows.map((r) => r.SeriesInstanceUID));
 }

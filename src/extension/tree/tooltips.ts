@@ -1,7 +1,10 @@
 /**
- * Hover tooltips, built lazily (resolveTreeItem) as untrusted Markdown: an instance shows the tags
- * read from its file; a series, study or patient a summary from the index. Every value that came
- * from a file goes through escapeMarkdown.
+ * Hover tooltips, built lazily (resolveTreeItem) as untrusted Markdown: an instance shows what a
+ * person looks for first (patient, study, series, instance number, position, thickness, size,
+ * window, transfer syntax), then a thumbnail of its image, then the tags read from its file; a
+ * series its checks, the thumbnail of its middle slice (by position) and a summary from the index;
+ * a study or patient a summary. Every value that came from a file goes through escapeMarkdown; the
+ * thumbnail is our own PNG as a data URI (the only image or link syntax in a hover).
  */
 import * as fs from 'node:fs';
 import type { SqlValue } from 'sql.js';
@@ -14,6 +17,15 @@ import { clip, escapeMarkdown as esc, safeMarkdown, table } from './markdown';
 import * as q from '../../core/queries/tree';
 import type { SeriesChecks } from '../../core/queries/checks';
 import { checksMarkdown } from './seriesFindings';
+import { middleSlice, seriesSlices } from '../../core/queries/seriesSlices';
+import { asStore } from '../../core/store/source';
+import type { TagRow } from '../../core/dicom/dump';
+import { transferSyntaxName } from '../../shared/transferSyntax';
+import { ThumbnailCache } from './thumbnails';
+import * as path from 'node:path';
+
+/** The hovers' thumbnails (in memory, bounded). */
+export const thumbnails = new ThumbnailCache();
 
 /** Rows shown in an instance hover; Show Tags has them all. */
 export const HOVER_MAX_ROWS = 250;
@@ -36,12 +48,19 @@ export async function buildTooltip(service: IndexService, el: TreeElement): Prom
   switch (el.kind) {
     case 'instance':
       return instanceTooltip(el.row.path, fileOf(el)!.fsPath, el.row.status);
-    case 'series':
-      return service.withDatabase(el.folder, (idx) => seriesTooltip(q.seriesDetails(idx, el.row.id), el.checks));
+    case 'series': {
+      const r = await service.withDatabase(el.folder, async (idx) => ({
+        details: await q.seriesDetails(idx, el.row.id),
+        middle: el.row.SeriesInstanceUID ? middleSliceOf(await seriesSlices(asStore(idx), el.row.SeriesInstanceUID)) : undefined,
+      }));
+      if (!r) return undefined;
+      const image = r.middle ? await thumbnailMarkdown(path.join(el.folder.uri.fsPath, ...r.middle.path.split('/')), r.middle.frame, r.middle.label) : '';
+      return seriesTooltip(r.details, el.checks, image);
+    }
     case 'study':
-      return service.withDatabase(el.folder, (idx) => studyTooltip(q.studyDetails(idx, el.row.id)));
+      return service.withDatabase(el.folder, async (idx) => studyTooltip(await q.studyDetails(idx, el.row.id)));
     case 'patient':
-      return service.withDatabase(el.folder, (idx) => patientTooltip(q.patientDetails(idx, el.row.id), el.row.studies));
+      return service.withDatabase(el.folder, async (idx) => patientTooltip(await q.patientDetails(idx, el.row.id), el.row.studies));
     case 'problem':
       return `${el.row.path}\n${el.row.status}${el.row.error ? `: ${el.row.error}` : ''}`;
     case 'problems':
@@ -53,18 +72,59 @@ export async function buildTooltip(service: IndexService, el: TreeElement): Prom
   }
 }
 
+/** The middle slice of a series by position, and how to say which it is. */
+function middleSliceOf(s: Awaited<ReturnType<typeof seriesSlices>>): { path: string; frame: number; label: string } | undefined {
+  const m = s && middleSlice(s);
+  if (!s || !m) return undefined;
+  const i = s.slices.indexOf(m);
+  return { path: m.path, frame: m.frame, label: `the middle slice, ${i + 1} of ${s.slices.length}${m.position !== null ? ` at ${m.position} mm` : ''}` };
+}
+
+/**
+ * The thumbnail paragraph: our PNG as a data URI (alt text ours, no file value in it), or why
+ * there is none (the file is not on this machine, or cannot be decoded), in words.
+ */
+export async function thumbnailMarkdown(file: string, frame = 0, what = 'the image'): Promise<string> {
+  const t = await thumbnails.get(file, frame);
+  if (t.ok) return `![thumbnail](${t.dataUri})  \n${esc(`${what[0].toUpperCase()}${what.slice(1)}, in its own window`)}`;
+  if (t.missing) return `*${esc(`No image: the file is not on this machine (it may be on another machine that shares the index, or it was moved).`)}*`;
+  return `*${esc(`No image: ${t.reason}`)}*`;
+}
+
+/** What a person looks for first in an instance hover, from its top-level tags (values escaped). */
+function leadFacts(rows: readonly TagRow[], transferSyntax: string | null): string {
+  const top = new Map<string, string>();
+  for (const r of rows) if (r.depth === 0 && !top.has(r.keyword)) top.set(r.keyword, r.value);
+  const v = (k: string) => top.get(k) ?? '';
+  const join = (...xs: string[]) => xs.filter(Boolean).join(' · ');
+  const frames = Number(v('NumberOfFrames'));
+  return facts([
+    ['Patient', [v('PatientName').replace(/\^+/g, ' ').trim(), v('PatientID') ? `(${v('PatientID')})` : ''].filter(Boolean).join(' ')],
+    ['Study', join(formatDate(v('StudyDate')), v('StudyDescription'))],
+    ['Series', join(v('Modality'), v('SeriesNumber') ? `#${v('SeriesNumber')}` : '', v('SeriesDescription'))],
+    ['Instance number', v('InstanceNumber')],
+    ['Position', v('ImagePositionPatient') ? `${v('ImagePositionPatient').split('\\').join(', ')} mm` : ''],
+    ['Slice thickness', v('SliceThickness') ? `${v('SliceThickness')} mm` : ''],
+    ['Size', v('Rows') && v('Columns') ? `${v('Columns')} × ${v('Rows')}${frames > 1 ? `, ${num(frames)} frames` : ''}` : ''],
+    ['Window', v('WindowCenter') || v('WindowWidth') ? `${v('WindowCenter')} / ${v('WindowWidth')}${v('VOILUTFunction') ? ` (${v('VOILUTFunction')})` : ''}` : ''],
+    ['Transfer syntax', transferSyntax ? transferSyntaxName(transferSyntax) : ''],
+  ]);
+}
+
 export async function instanceTooltip(relPath: string, file: string, indexedStatus: string): Promise<vscode.MarkdownString> {
   const md = safeMarkdown();
   const name = relPath.slice(relPath.lastIndexOf('/') + 1);
   md.appendMarkdown(`**${esc(name)}**\n\n`);
   if (!fs.existsSync(file)) {
-    md.appendMarkdown(`${esc(relPath)}\n\nThe file is no longer there.`);
+    md.appendMarkdown(`${esc(relPath)}\n\n${esc('The file is not reachable from here: it is not on this machine (it may be on another machine that shares the index, or it was moved). No image and no tags.')}`);
     return md;
   }
   const tags = await readFileTags(file, { maxValueLength: HOVER_MAX_VALUE, maxRows: HOVER_MAX_ROWS + 1, maxDepth: 4 });
+  const lead = leadFacts(tags.rows, tags.transferSyntax);
+  if (lead) md.appendMarkdown(`${lead}\n\n`);
   const facts = [`${esc(wrappable(relPath))}`, `${esc(num(tags.size))} bytes`];
-  if (tags.transferSyntax) facts.push(`transfer syntax ${esc(tags.transferSyntax)}`);
   if (tags.status !== 'ok' || indexedStatus !== 'ok') facts.push(`status ${esc(tags.status)}${tags.error ? `: ${esc(tags.error)}` : ''}`);
+  if (tags.rows.some((r) => r.depth === 0 && r.tag === '(7FE0,0010)')) md.appendMarkdown(`${await thumbnailMarkdown(file)}\n\n`);
   md.appendMarkdown(facts.join(' · ') + '\n\n');
   if (!tags.rows.length) return md;
   const shown = tags.rows.slice(0, HOVER_MAX_ROWS);
@@ -91,7 +151,7 @@ function facts(rows: [string, string][]): string {
     .join('\n');
 }
 
-export function seriesTooltip(d: Record<string, SqlValue> | undefined, checks?: SeriesChecks): vscode.MarkdownString {
+export function seriesTooltip(d: Record<string, SqlValue> | undefined, checks?: SeriesChecks, image = ''): vscode.MarkdownString {
   const md = safeMarkdown();
   if (!d) return md;
   // Files without a SeriesInstanceUID are grouped, not a series: no one file's series attributes for all.
@@ -100,6 +160,7 @@ export function seriesTooltip(d: Record<string, SqlValue> | undefined, checks?: 
   md.appendMarkdown(group ? `**${esc(NO_SERIES_UID)}**: files of this study without a SeriesInstanceUID\n\n` : `**Series ${esc(title)}**\n\n`);
   // Its checks first, where the hover shows them without scrolling.
   if (!group) md.appendMarkdown(`${checksMarkdown(checks)}\n\n`);
+  if (image) md.appendMarkdown(`${image}\n\n`);
   const range = (a: SqlValue, b: SqlValue, unit = '') => (a === null ? '' : a === b ? `${s(a)}${unit}` : `${s(a)} – ${s(b)}${unit}`);
   const size = d.rowsMin === null ? '' : `${range(d.rowsMin, d.rowsMax)} × ${range(d.colsMin, d.colsMax)}`;
   md.appendMarkdown(

@@ -32,7 +32,7 @@ export function trackViewState(service: IndexService, view: vscode.TreeView<Tree
     let images = 0;
     let indexed = false;
     for (const f of vscode.workspace.workspaceFolders ?? []) {
-      const n = await service.withDatabase(f, (idx) => ({ problems: problemCount(idx), ...indexTotals(idx) }));
+      const n = await service.withDatabase(f, async (idx) => ({ problems: await problemCount(idx), ...(await indexTotals(idx)) }));
       if (!n) continue;
       indexed = true;
       problems += n.problems;

@@ -10,7 +10,7 @@ import type { Budget } from './budget';
 import { fastPathCost, readSimpleExplicitLE } from './fastPath';
 import { BudgetExceeded, BytePlace, endsInsideElementHeader, endsInsideValue, isStackOverflow, nestedTooDeep, nestedTooDeepIn, ReadProblem, sequenceSkipped, unreadableElement } from './problems';
 import type { Problem } from './types';
-import { LONG_LENGTH_VRS } from './vr';
+import { DP_MISREAD_VRS, LONG_LENGTH_VRS } from './vr';
 
 /** dicom-parser's key of the pixel data element, where the header ends. */
 export const PIXEL_DATA = 'x7fe00010';
@@ -66,6 +66,18 @@ export function readElements(ds: dicomParser.DataSet, stream: dicomParser.ByteSt
     }
     const start = stream.position;
     let el: dicomParser.Element;
+    if (explicit && start + 6 <= end && DP_MISREAD_VRS.has(String.fromCharCode(arr[start + 4], arr[start + 5]))) {
+      // OV, SV, UV: a 4-byte length that dicom-parser reads as 2 bytes; read here (PS3.5 7.1.2).
+      const head = readElementHead(stream, true);
+      if (!head || head.length === UNDEFINED_LENGTH || head.dataOffset + head.length > end) {
+        stream.position = start;
+        throw new ReadProblem(elementProblem(new Error('element ends past the data'), head, start, stream, loop.place));
+      }
+      budget.spend(2);
+      elements[head.tag] = { tag: head.tag, vr: head.vr, length: head.length, dataOffset: head.dataOffset };
+      stream.position = head.dataOffset + head.length;
+      continue;
+    }
     try {
       el = explicit ? dicomParser.readDicomElementExplicit(stream, ds.warnings, PIXEL_DATA) : dicomParser.readDicomElementImplicit(stream, PIXEL_DATA, vrCallback);
     } catch (e) {

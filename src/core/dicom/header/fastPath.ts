@@ -4,7 +4,7 @@
  * its per-byte reader calls. A differential test (test/unit/fastPath.test.ts) holds the two equal.
  */
 import type * as dicomParser from 'dicom-parser';
-import { DP_LONG_VRS, VRS } from './vr';
+import { DP_LONG_VRS, DP_MISREAD_VRS, VRS } from './vr';
 
 /** VR strings by their two bytes (first byte × 256 + second), as dicom-parser reads them. */
 const VR_BY_CODE = new Map<number, string>(VRS.map((vr) => [vr.charCodeAt(0) * 256 + vr.charCodeAt(1), vr]));
@@ -30,7 +30,7 @@ function tagKey(tag: number): string {
 export function readSimpleExplicitLE(b: Uint8Array, pos: number, end: number): dicomParser.Element | null {
   if (pos + 8 > end) return null;
   const vr = VR_BY_CODE.get(b[pos + 4] * 256 + b[pos + 5]);
-  if (vr === undefined || vr === 'SQ') return null;
+  if (vr === undefined || vr === 'SQ' || DP_MISREAD_VRS.has(vr)) return null;
   const tag = tagKey((b[pos] | (b[pos + 1] << 8)) * 65536 + (b[pos + 2] | (b[pos + 3] << 8)));
   if (DP_LONG_VRS.has(vr)) {
     if (pos + 12 > end) return null;

@@ -177,3 +177,11 @@ export class BudgetExceeded extends ReadProblem {}
 export function isStackOverflow(e: unknown): boolean {
   return e instanceof RangeError && /call stack/i.test(e.message);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A reader thread stopped on a file (`--jobs`): the file is reported, the run goes on
+
+/** The file's read made no progress for `ms`: the thread reading it was stopped and replaced. */
+export const readerHung = (ms: number): Problem => problem('limit', `reading it took longer than ${ms < 1000 ? `${formatCount(ms)} ms` : `${formatCount(ms / 1000)} s`}: the reader thread was stopped`);
+/** The thread reading the file crashed on it (out of memory, or an error it could not catch). */
+export const readerCrashed = (what: string): Problem => problem('limit', `the reader thread stopped on this file (${what})`);

@@ -14,3 +14,9 @@ export const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ'
 
 /** VRs dicom-parser reads with a 4-byte length (its getDataLengthSizeInBytesForVR; OV, SV and UV are not among them). */
 export const DP_LONG_VRS = new Set(['OB', 'OD', 'OL', 'OW', 'SQ', 'OF', 'UC', 'UR', 'UT', 'UN']);
+
+/**
+ * Long VRs dicom-parser reads with a 2-byte length (so it misreads the element and everything after
+ * it): the element loop reads these itself. OV holds the Extended Offset Table (7FE0,0001/0002).
+ */
+export const DP_MISREAD_VRS = new Set([...LONG_LENGTH_VRS].filter((vr) => !DP_LONG_VRS.has(vr)));

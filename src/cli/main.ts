@@ -244,15 +244,26 @@ async function cmdTags(args: string[]): Promise<number> {
   return tags.status === 'ok' || tags.status === 'partial' ? 0 : 1;
 }
 
+/**
+ * How long (ms) the process may stay after its command has finished (its output written, the store
+ * closed) before it exits anyway, saying what kept it: a connection or timer left open must never
+ * leave a pipeline's step running without end.
+ */
+const EXIT_GRACE_MS = 10_000;
+
+function exitWhenDone(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => {
+    const kept = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'Timeout');
+    process.stderr.write(`dicom-index: exiting ${EXIT_GRACE_MS / 1000} s after the command finished; still open: ${kept.join(', ') || 'nothing named'}\n`);
+    process.exit(code);
+  }, EXIT_GRACE_MS).unref();
+}
+
 if (require.main === module) {
   tuneProcessForIndexing();
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      process.stderr.write(`dicom-index: ${(e as Error).message}\n`);
-      process.exitCode = 1;
-    },
-  );
+  main(process.argv.slice(2)).then(exitWhenDone, (e) => {
+    process.stderr.write(`dicom-index: ${(e as Error).message}\n`);
+    exitWhenDone(1);
+  });
 }

@@ -4,7 +4,7 @@
  * half forgets only that half's missing files; the server down is a clear error without the password.
  */
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeGeometryFixtures } from '../fixtures/geometrySeries';
@@ -16,13 +16,38 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
-const cliAsync = (args: string[]) =>
-  new Promise<{ code: number | null; err: string }>((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** Index runs still going (killed by `after`, so that a run that hangs cannot outlive its test). */
+const running = new Set<ChildProcess>();
+
+/**
+ * A CLI run in the background, with a deadline: a run that has not ended by then is asked for a
+ * diagnostic report (Node's --report-on-signal: its JavaScript stack and open handles), killed, and
+ * resolves with code null and what it wrote, that report and what the server's sessions were doing,
+ * so that a failure says where the run stood instead of only that a test timed out.
+ */
+function cliAsync(args: string[], opts: { deadlineMs: number; pgUrl: string; reportDir: string }) {
+  return new Promise<{ code: number | null; err: string }>((resolve) => {
+    const p = spawn(process.execPath, ['--report-on-signal', `--report-directory=${opts.reportDir}`, CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    running.add(p);
     let err = '';
     p.stderr.on('data', (d) => (err += d));
-    p.on('close', (code) => resolve({ code, err }));
+    const timer = setTimeout(() => {
+      const sessions = spawnSync('psql', [opts.pgUrl, '-Atc', "SELECT pid, state, wait_event_type, wait_event, left(query, 160) FROM pg_stat_activity WHERE application_name = 'dicom-workspace-index'"], { encoding: 'utf8' }).stdout;
+      p.kill('SIGUSR2');
+      setTimeout(() => {
+        const report = fs.readdirSync(opts.reportDir).find((f) => f.includes(`.${p.pid}.`));
+        const r = report ? (JSON.parse(fs.readFileSync(path.join(opts.reportDir, report), 'utf8')) as { javascriptStack?: { stack?: string[] }; libuv?: { type: string; is_active: boolean }[] }) : undefined;
+        err += `\n[still running after ${opts.deadlineMs} ms; the server's sessions:\n${sessions}\nits stack: ${r?.javascriptStack?.stack?.join(' | ') ?? '(no report)'}\nits open handles: ${(r?.libuv ?? []).filter((h) => h.is_active).map((h) => h.type).join(', ')}]`;
+        p.kill('SIGKILL');
+      }, 3000);
+    }, opts.deadlineMs);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      running.delete(p);
+      resolve({ code, err });
+    });
   });
+}
 
 interface Report {
   series: { SeriesInstanceUID: string; images: number; files: number; volume: boolean; spacing: unknown; findings: unknown[]; folder: string }[];
@@ -56,16 +81,18 @@ describe('dicom-index with a PostgreSQL index', function () {
     assert.equal(cli(['index', data, '-q']).code, 0);
   });
   after(() => {
+    for (const p of running) p.kill('SIGKILL');
     cluster?.stop();
     if (root) removeTempDir(root);
   });
 
   it('two processes indexing two halves at once equal one run over the whole tree', async () => {
     const db = `${url}?schema=dataset`;
-    const [a, b] = await Promise.all([
-      cliAsync(['index', path.join(data, 'half-a'), '--db', db, '--dataset-root', data, '-q']),
-      cliAsync(['index', path.join(data, 'half-b'), '--db', db, '--dataset-root', data, '-q']),
-    ]);
+    const reportDir = path.join(root, 'reports');
+    fs.mkdirSync(reportDir);
+    // Each alone takes about a second here; the deadline leaves room for a slow machine, and for the report.
+    const run = (half: string) => cliAsync(['index', path.join(data, half), '--db', db, '--dataset-root', data, '-q', '--log-format', 'json'], { deadlineMs: 120_000, pgUrl: url, reportDir });
+    const [a, b] = await Promise.all([run('half-a'), run('half-b')]);
     assert.equal(a.code, 0, a.err);
     assert.equal(b.code, 0, b.err);
     const pg = cli(['check', db, '--json']);
@@ -127,6 +154,13 @@ describe('dicom-index with a PostgreSQL index', function () {
       assert.match(r.err, /cannot connect to postgresql:\/\/postgres@127\.0\.0\.1:\d+\/lab/);
       assert.ok(!`${r.out}${r.err}`.includes('pw-never-shown'));
     }
+    // A failure after the connection is made (here: no right to create the schema) exits at once, the
+    // connection closed: it once kept the process alive after printing its error.
+    assert.equal(spawnSync('psql', [url, '-c', 'CREATE ROLE may_not_create LOGIN']).status, 0);
+    const denied = cli(['index', data, '--db', `postgresql://may_not_create@127.0.0.1:${cluster!.port}/lab?schema=not_made`]);
+    assert.equal(denied.code, 1, denied.err);
+    assert.match(denied.err, /permission denied for database lab/);
+    assert.ok(!denied.err.includes('still open'), denied.err);
     assert.equal(cli(['index', data, '--db', 'postgresql://u@h/d?schema=Bad-Name']).code, 2);
     assert.equal(cli(['index', data, '--dataset-root', root]).code, 2);
   });

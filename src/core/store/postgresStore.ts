@@ -46,6 +46,16 @@ function copyField(v: SqlParam): string {
 /** Rows per FETCH of `each`. */
 const EACH_FETCH = 5000;
 
+/** How long a connection attempt may take (ms). */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * How long (ms) a session may sit idle inside a transaction before the server ends it. Every
+ * transaction of this store sends its statements one after another with only computation between
+ * them (milliseconds); five minutes idle means the client is gone or stuck.
+ */
+const IDLE_IN_TRANSACTION_MS = 300_000;
+
 export class PostgresStoreError extends Error {
   /** PostgreSQL's SQLSTATE, when the server sent one. */
   code?: string;
@@ -75,7 +85,17 @@ export class PostgresStore implements QueryStore {
 
   /** Connects and puts the dataset's schema first on the search path (creating the schema when `create`). */
   static async connect(target: PgTarget, opts: { create?: boolean } = {}): Promise<PostgresStore> {
-    const client = new Client({ connectionString: target.connectionString, types: TYPES, application_name: 'dicom-workspace-index' });
+    const client = new Client({
+      connectionString: target.connectionString,
+      types: TYPES,
+      application_name: 'dicom-workspace-index',
+      // A server that takes the connection but never answers is an error, not a wait without end.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      // A writer stuck inside a transaction (a process stopped, a client that hangs) gives up its locks:
+      // the server ends that session, so other writers of the index never wait for it forever.
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    });
     // A connection lost later (server down) must not crash the process: the query in flight fails instead.
     client.on('error', () => undefined);
     try {
@@ -85,9 +105,27 @@ export class PostgresStore implements QueryStore {
       throw Object.assign(new PostgresStoreError(`cannot connect to ${target.display}: ${redact(err.message)}`), { code: err.code, auth: isAuthFailure(err) });
     }
     const store = new PostgresStore(client, target);
-    if (opts.create) await store.run(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);
-    await store.run(`SET search_path TO ${target.schema}`);
+    try {
+      if (opts.create) await store.createSchema();
+      await store.run(`SET search_path TO ${target.schema}`);
+    } catch (e) {
+      // The connection is not left open behind a failure (an open socket would keep the process alive).
+      await store.close();
+      throw e;
+    }
     return store;
+  }
+
+  /**
+   * CREATE SCHEMA IF NOT EXISTS is not safe against itself: two sessions creating one new schema at
+   * once fail one of them with 23505 on pg_namespace (seen here in 225 of 300 tries). Under a
+   * transaction-scoped advisory lock of the schema's name, the second waits and then finds it made.
+   */
+  private async createSchema(): Promise<void> {
+    await this.transaction(async () => {
+      await this.lock('create-schema');
+      await this.run(`CREATE SCHEMA IF NOT EXISTS ${this.target.schema}`);
+    });
   }
 
   async rows(sql: string, params: readonly SqlParam[] = []): Promise<SqlRow[]> {
@@ -98,16 +136,23 @@ export class PostgresStore implements QueryStore {
   /** Through a cursor (pg-cursor), EACH_FETCH rows at a time: a 244,000-row result never sits in memory whole. */
   async each(sql: string, params: readonly SqlParam[], fn: (row: SqlRow) => void): Promise<void> {
     const cursor = this.client.query(new Cursor<SqlRow>(toPgPlaceholders(sql), params as unknown[], { rowMode: 'array', types: TYPES }));
+    let failed = false;
     try {
       for (;;) {
-        const part = await cursor.read(EACH_FETCH);
+        let part: SqlRow[];
+        try {
+          part = await cursor.read(EACH_FETCH);
+        } catch (e) {
+          failed = true;
+          throw storeError(e);
+        }
         for (const row of part) fn(row);
         if (part.length < EACH_FETCH) break;
       }
-    } catch (e) {
-      throw storeError(e);
     } finally {
-      await cursor.close().catch(() => undefined);
+      // Not after the cursor's query failed: pg-cursor's close() then never settles (brianc/node-postgres#2588),
+      // and the server has already ended that query.
+      if (!failed) await cursor.close().catch(() => undefined);
     }
   }
 

@@ -253,11 +253,15 @@ const EXIT_GRACE_MS = 10_000;
 
 function exitWhenDone(code: number): void {
   process.exitCode = code;
-  setTimeout(() => {
-    const kept = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'Timeout');
-    process.stderr.write(`dicom-index: exiting ${EXIT_GRACE_MS / 1000} s after the command finished; still open: ${kept.join(', ') || 'nothing named'}\n`);
-    process.exit(code);
-  }, EXIT_GRACE_MS).unref();
+  // Counted from when stdout and stderr have taken everything written (a slow reader of a pipe,
+  // `less`, ssh, is waited for as long as it takes: no output is ever cut short).
+  const graced = () =>
+    setTimeout(() => {
+      const kept = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'Timeout');
+      process.stderr.write(`dicom-index: exiting ${EXIT_GRACE_MS / 1000} s after the command finished; still open: ${kept.join(', ') || 'nothing named'}\n`);
+      process.exit(code);
+    }, EXIT_GRACE_MS).unref();
+  process.stdout.write('', () => process.stderr.write('', graced));
 }
 
 if (require.main === module) {

@@ -13,7 +13,8 @@ import { Cluster, skipUnlessPostgres, startCluster } from '../../tools/pg/cluste
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+  // SIGKILL at the timeout: `index` takes SIGTERM as "stop after this batch", which a hung run would not reach.
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL', env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 /** Index runs still going (killed by `after`, so that a run that hangs cannot outlive its test). */
@@ -31,18 +32,25 @@ function cliAsync(args: string[], opts: { deadlineMs: number; pgUrl: string; rep
     running.add(p);
     let err = '';
     p.stderr.on('data', (d) => (err += d));
+    let reported: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
-      const sessions = spawnSync('psql', [opts.pgUrl, '-Atc', "SELECT pid, state, wait_event_type, wait_event, left(query, 160) FROM pg_stat_activity WHERE application_name = 'dicom-workspace-index'"], { encoding: 'utf8' }).stdout;
+      const sessions = spawnSync('psql', [opts.pgUrl, '-Atc', "SELECT pid, state, wait_event_type, wait_event, left(query, 160) FROM pg_stat_activity WHERE application_name = 'dicom-workspace-index'"], { encoding: 'utf8', timeout: 10_000 }).stdout;
       p.kill('SIGUSR2');
-      setTimeout(() => {
-        const report = fs.readdirSync(opts.reportDir).find((f) => f.includes(`.${p.pid}.`));
-        const r = report ? (JSON.parse(fs.readFileSync(path.join(opts.reportDir, report), 'utf8')) as { javascriptStack?: { stack?: string[] }; libuv?: { type: string; is_active: boolean }[] }) : undefined;
-        err += `\n[still running after ${opts.deadlineMs} ms; the server's sessions:\n${sessions}\nits stack: ${r?.javascriptStack?.stack?.join(' | ') ?? '(no report)'}\nits open handles: ${(r?.libuv ?? []).filter((h) => h.is_active).map((h) => h.type).join(', ')}]`;
-        p.kill('SIGKILL');
+      reported = setTimeout(() => {
+        try {
+          const report = fs.readdirSync(opts.reportDir).find((f) => f.includes(`.${p.pid}.`));
+          const r = report ? (JSON.parse(fs.readFileSync(path.join(opts.reportDir, report), 'utf8')) as { javascriptStack?: { stack?: string[] }; libuv?: { type: string; is_active: boolean }[] }) : undefined;
+          err += `\n[still running after ${opts.deadlineMs} ms; the server's sessions:\n${sessions}\nits stack: ${r?.javascriptStack?.stack?.join(' | ') ?? '(no report)'}\nits open handles: ${(r?.libuv ?? []).filter((h) => h.is_active).map((h) => h.type).join(', ')}]`;
+        } catch (e) {
+          err += `\n[still running after ${opts.deadlineMs} ms; no diagnostic report: ${(e as Error).message}]`;
+        } finally {
+          p.kill('SIGKILL');
+        }
       }, 3000);
     }, opts.deadlineMs);
     p.on('close', (code) => {
       clearTimeout(timer);
+      clearTimeout(reported);
       running.delete(p);
       resolve({ code, err });
     });

@@ -89,6 +89,39 @@ describe('PostgreSQL store on a real server', function () {
     }
   });
 
+  it('a query through the cursor that fails mid-way is an error, and the connection goes on; a transaction left idle is ended', async () => {
+    const store = await PostgresStore.connect(parsePgUrl(`${url}?schema=cursor_fails`), { create: true });
+    try {
+      let seen = 0;
+      // Division by zero at the 7,000th row: after the cursor's first fetch of 5,000.
+      await assert.rejects(
+        store.each('SELECT 1 / (g - 7000) FROM generate_series(1, 10000) g', [], () => seen++),
+        (e: Error) => e instanceof PostgresStoreError && /division by zero/.test(e.message),
+      );
+      assert.equal(seen, 5000);
+      assert.deepEqual(await store.rows('SELECT 1 + 1'), [[2]]);
+      // A transaction of the store that sits idle is ended by the server after 5 minutes (and only a transaction).
+      await store.transaction(async () => assert.deepEqual(await store.rows('SHOW idle_in_transaction_session_timeout'), [['5min']]));
+      assert.deepEqual(await store.rows('SHOW idle_in_transaction_session_timeout'), [['0']]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('uses a schema an administrator made for a role that may not create one, named by a reserved word', async () => {
+    // CREATE SCHEMA IF NOT EXISTS needs the right to create in the database even when the schema is there.
+    const admin = await PostgresStore.connect(parsePgUrl(`${url}?schema=public`));
+    await admin.exec('CREATE ROLE indexer_only LOGIN; CREATE SCHEMA "user" AUTHORIZATION indexer_only');
+    await admin.close();
+    const store = await PostgresStore.connect(parsePgUrl(`${url.replace('postgres@', 'indexer_only@')}?schema=user`), { create: true });
+    try {
+      assert.equal((await ensurePgSchema(store)).state, 'created');
+      assert.deepEqual(await store.rows('SELECT current_schema()'), [['user']]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('creates the schema once, of this version, and leaves it as it is the next time', async () => {
     const pg = await connect('first');
     try {

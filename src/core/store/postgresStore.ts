@@ -50,11 +50,14 @@ const EACH_FETCH = 5000;
 const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
- * How long (ms) a session may sit idle inside a transaction before the server ends it. Every
- * transaction of this store sends its statements one after another with only computation between
- * them (milliseconds); five minutes idle means the client is gone or stuck.
+ * How long a session may sit idle inside one of this store's transactions before the server ends it,
+ * so that a writer stuck there (a process stopped, a client that hangs) gives up its locks and the
+ * other writers of the index never wait for it forever. Every transaction here sends its statements
+ * one after another with only computation between them (milliseconds): five minutes idle means the
+ * client is gone. Set per transaction (SET LOCAL), not as a start-up parameter, which poolers such as
+ * PgBouncer refuse and which would replace a stricter limit of the server's.
  */
-const IDLE_IN_TRANSACTION_MS = 300_000;
+const IDLE_IN_TRANSACTION = '5min';
 
 export class PostgresStoreError extends Error {
   /** PostgreSQL's SQLSTATE, when the server sent one. */
@@ -91,10 +94,9 @@ export class PostgresStore implements QueryStore {
       application_name: 'dicom-workspace-index',
       // A server that takes the connection but never answers is an error, not a wait without end.
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // A server gone without a word (a machine off the network) is found within minutes, not hours.
       keepAlive: true,
-      // A writer stuck inside a transaction (a process stopped, a client that hangs) gives up its locks:
-      // the server ends that session, so other writers of the index never wait for it forever.
-      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+      keepAliveInitialDelayMillis: 60_000,
     });
     // A connection lost later (server down) must not crash the process: the query in flight fails instead.
     client.on('error', () => undefined);
@@ -107,7 +109,7 @@ export class PostgresStore implements QueryStore {
     const store = new PostgresStore(client, target);
     try {
       if (opts.create) await store.createSchema();
-      await store.run(`SET search_path TO ${target.schema}`);
+      await store.run(`SET search_path TO "${target.schema}"`);
     } catch (e) {
       // The connection is not left open behind a failure (an open socket would keep the process alive).
       await store.close();
@@ -120,11 +122,15 @@ export class PostgresStore implements QueryStore {
    * CREATE SCHEMA IF NOT EXISTS is not safe against itself: two sessions creating one new schema at
    * once fail one of them with 23505 on pg_namespace (seen here in 225 of 300 tries). Under a
    * transaction-scoped advisory lock of the schema's name, the second waits and then finds it made.
+   * A schema that exists is not created again (CREATE SCHEMA needs the right to create in the
+   * database even when the schema is there: a role given only a schema an administrator made).
    */
   private async createSchema(): Promise<void> {
     await this.transaction(async () => {
       await this.lock('create-schema');
-      await this.run(`CREATE SCHEMA IF NOT EXISTS ${this.target.schema}`);
+      const there = await this.rows('SELECT 1 FROM pg_namespace WHERE nspname = ?', [this.target.schema]);
+      // Quoted: a dataset's name may be a reserved word (user, order).
+      if (!there.length) await this.run(`CREATE SCHEMA "${this.target.schema}"`);
     });
   }
 
@@ -174,7 +180,7 @@ export class PostgresStore implements QueryStore {
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.depth > 0) return fn();
-    await this.client.query('BEGIN');
+    await this.client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = '${IDLE_IN_TRANSACTION}'`);
     this.depth++;
     try {
       const out = await fn();

@@ -106,6 +106,23 @@ export const PREFETCH_BEHIND = 2;
 /** How many slices one `load` may ask for. */
 export const MAX_LOAD = 32;
 
+/**
+ * The slices the webview wants, in the order it wants them: the shown one, then up to PREFETCH_AHEAD
+ * in the scrolling direction and PREFETCH_BEHIND the other way, but only as many neighbours as fit in
+ * the cache beside the shown slice at `sliceBytes` each (the size of the slices seen so far). More
+ * would evict slices the same window still wants, and be asked for again without end: big slices
+ * (3000×3000 16-bit, 17 MiB) get fewer neighbours, and a slice larger than the cache none.
+ */
+export function prefetchOrder(index: number, direction: 1 | -1, count: number, sliceBytes: number, cacheBytes = VIEWER_CACHE_BYTES): number[] {
+  const fit = sliceBytes > 0 ? Math.max(0, Math.floor(cacheBytes / sliceBytes) - 1) : PREFETCH_AHEAD + PREFETCH_BEHIND;
+  const ahead = Math.min(PREFETCH_AHEAD, fit);
+  const behind = Math.min(PREFETCH_BEHIND, fit - ahead);
+  const order = [index];
+  for (let k = 1; k <= ahead; k++) order.push(index + direction * k);
+  for (let k = 1; k <= behind; k++) order.push(index - direction * k);
+  return order.filter((i) => i >= 0 && i < count);
+}
+
 // ---- webview → host -----------------------------------------------------------------------------
 export type ViewerWebviewMessage =
   | { v: number; type: 'ready' }

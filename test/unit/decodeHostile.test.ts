@@ -80,5 +80,10 @@ describe('decodeFrame on hostile pixel data', function () {
   it('a frame cap given by the caller is honoured and named', async () => {
     const f = px.writeCtWindowed(makeTempDir('dwi-pixcap-'), { rows: 64, columns: 64 });
     await assert.rejects(decodeFrame(f.path, 0, { maxFrameBytes: 4096 }), /^PixelError: Rows × Columns × SamplesPerPixel × bytes \(64×64×1×2\) says 8 KB for one frame; frames above 4 KB are not decoded$/);
+    // A palette frame is capped as the RGB it becomes (3 bytes a pixel), not as its 1-byte indices.
+    const p = px.writePalette(makeTempDir('dwi-pixcap-'), false);
+    await assert.rejects(decodeFrame(p.path, 0, { maxFrameBytes: 8 }), /^PixelError: a PALETTE COLOR frame of Rows × Columns 1×4 is .+ as RGB; frames above .+ are not decoded$/);
+    assert.equal((await decodeFrame(p.path, 0, { maxFrameBytes: 8, storedColour: true })).data.length, 4);
+    assert.equal((await decodeFrame(p.path, 0, { maxFrameBytes: 12 })).data.length, 12);
   });
 });

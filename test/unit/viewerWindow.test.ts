@@ -70,4 +70,18 @@ describe('the viewer and the core window an image alike', function () {
       }
     });
   }
+
+  it('colour of 16 bits a sample: the canvas shows what the core renders (scaled to 8 bits, not clipped)', async () => {
+    const f = px.writeRgb16(dir);
+    const read = await readSlice(f.path, 0, 0);
+    assert.ok(read.ok, read.ok ? '' : read.reason);
+    const slice = viewer.toSlice(read.pixels);
+    const img = { data: new Uint8ClampedArray(f.rows * f.columns * 4) };
+    viewer.paint(slice, viewer.sliceVoi(slice, 'file'), img);
+    const rgb = Uint8Array.from({ length: f.rows * f.columns * 3 }, (_, i) => img.data[Math.floor(i / 3) * 4 + (i % 3)]);
+    const core = renderFrame(await decodeFrame(f.path, 0));
+    assert.deepEqual(rgb, core.data);
+    // 65535 → 255, 32768 → 128, 4096 → 16, 1000 → 3: the expected values divided by 256.
+    assert.deepEqual([...rgb], f.expected.map((x) => Math.floor(x / 256)));
+  });
 });

@@ -9,8 +9,7 @@ import { LRUCache } from 'lru-cache';
 import { modality, PRESETS, type ExplicitWindow, type PresetName, type Window } from '../../src/shared/voi';
 import {
   isViewerHostMessage,
-  PREFETCH_AHEAD,
-  PREFETCH_BEHIND,
+  prefetchOrder,
   VIEWER_CACHE_BYTES,
   VIEWER_PROTOCOL_VERSION,
   type SlicePixels,
@@ -35,8 +34,6 @@ const save = () => vscode.setState({ v: VIEWER_PROTOCOL_VERSION, index, preset, 
 const post = (m: Outgoing) => vscode.postMessage({ ...m, v: VIEWER_PROTOCOL_VERSION });
 
 const CACHE_BYTES = VIEWER_CACHE_BYTES;
-const AHEAD = PREFETCH_AHEAD;
-const BEHIND = PREFETCH_BEHIND;
 
 const cache = new LRUCache<number, Slice>({ maxSize: CACHE_BYTES, sizeCalculation: (s) => Math.max(1, s.bytes) });
 const errors = new Map<number, string>();
@@ -51,6 +48,16 @@ let custom: ExplicitWindow = { center: 40, width: 400 };
 let probe: ViewerShown['probe'];
 let painted: Slice | undefined;
 let restored = false;
+/**
+ * The shown slice, held outside the cache as well: a slice larger than the whole cache (which the
+ * LRU refuses to keep) is still drawn, redrawn for a new window, and not asked for again.
+ */
+let shown: { index: number; slice: Slice } | undefined;
+/** The size of the last slice that came (bytes): how many neighbours fit in the cache. */
+let sliceBytes = 0;
+
+/** The slice at `i`, if it is here. */
+const sliceAt = (i: number): Slice | undefined => (shown?.index === i ? shown.slice : cache.get(i));
 
 // ---- skeleton -------------------------------------------------------------------------------------
 const app = document.getElementById('app')!;
@@ -130,7 +137,8 @@ function show(i: number): void {
   const gap = open.marks.find((m) => m.index === index);
   sliceText.textContent = where.join(' · ') + (gap ? ` · after: ${gap.label}` : '');
   slider.setAttribute('aria-valuetext', where.join(', '));
-  const s = cache.get(index);
+  const s = sliceAt(index);
+  if (s) shown = { index, slice: s };
   const err = errors.get(index);
   if (s) draw(s);
   else if (err) showMessage(`This image cannot be shown: ${err}`);
@@ -179,11 +187,8 @@ function showMessage(text: string, hideImage = true): void {
 /** Asks for the shown slice and its neighbours in the scrolling direction that are not here yet. */
 function want(): void {
   if (!open) return;
-  const n = open.slices.length;
-  const order = [index];
-  for (let k = 1; k <= AHEAD; k++) order.push(index + direction * k);
-  for (let k = 1; k <= BEHIND; k++) order.push(index - direction * k);
-  const missing = order.filter((i) => i >= 0 && i < n && !cache.has(i) && !errors.has(i));
+  const order = prefetchOrder(index, direction === 1 ? 1 : -1, open.slices.length, sliceBytes, CACHE_BYTES);
+  const missing = order.filter((i) => !sliceAt(i) && !errors.has(i));
   const key = missing.join(',');
   if (key === [...requested].join(',')) return;
   requested = new Set(missing);
@@ -198,7 +203,7 @@ function choosePreset(p: 'file' | PresetName): void {
 
 function redraw(): void {
   save();
-  const s = cache.get(index);
+  const s = sliceAt(index);
   if (s) draw(s);
   report();
 }
@@ -207,10 +212,10 @@ let reportTimer: ReturnType<typeof setTimeout> | undefined;
 function report(): void {
   clearTimeout(reportTimer);
   reportTimer = setTimeout(() => {
-    const win = currentWindow(cache.get(index));
+    const win = currentWindow(sliceAt(index));
     post({
       type: 'shown',
-      state: { index, drawn: !!painted && painted === cache.get(index), center: win.center, width: win.width, preset, probe, error: errors.get(index), cached: cache.size, cachedBytes: cache.calculatedSize },
+      state: { index, drawn: !!painted && painted === sliceAt(index), center: win.center, width: win.width, preset, probe, error: errors.get(index), cached: cache.size, cachedBytes: cache.calculatedSize },
     });
   }, 80);
 }
@@ -315,6 +320,7 @@ function onOpen(o: ViewerOpen): void {
   open = o;
   document.body.classList.toggle('file', o.source === 'file');
   cache.clear();
+  shown = undefined;
   errors.clear();
   requested = new Set();
   title.textContent = o.title;
@@ -366,9 +372,12 @@ function onOpen(o: ViewerOpen): void {
 function onSlice(px: SlicePixels): void {
   requested.delete(px.index);
   if (!open || px.index >= open.slices.length) return;
-  cache.set(px.index, toSlice(px));
+  const s = toSlice(px);
+  sliceBytes = s.bytes;
+  cache.set(px.index, s);
   if (px.index === index) {
-    draw(cache.get(index)!);
+    shown = { index, slice: s };
+    draw(s);
     report();
   }
   want();

@@ -76,9 +76,14 @@ export async function decodeFrameOf(filePath: string, h: HeaderRead, frameIndex 
   const a = pixelAttrs(h.dataSet!, ts);
   if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= a.frames) throw new PixelError(`frame ${frameIndex + 1} asked for, the file has ${a.frames}`);
   const cap = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  const outBytes = a.rows * a.columns * a.samplesPerPixel * Math.max(1, a.bitsAllocated / 8);
-  if (outBytes > cap) {
-    throw new PixelError(`Rows × Columns × SamplesPerPixel × bytes (${a.rows}×${a.columns}×${a.samplesPerPixel}×${Math.max(1, a.bitsAllocated / 8)}) says ${MB(outBytes)} for one frame; frames above ${MB(cap)} are not decoded`);
+  const storedBytes = a.rows * a.columns * a.samplesPerPixel * Math.max(1, a.bitsAllocated / 8);
+  if (storedBytes > cap) {
+    throw new PixelError(`Rows × Columns × SamplesPerPixel × bytes (${a.rows}×${a.columns}×${a.samplesPerPixel}×${Math.max(1, a.bitsAllocated / 8)}) says ${MB(storedBytes)} for one frame; frames above ${MB(cap)} are not decoded`);
+  }
+  // A palette frame comes out as RGB, three bytes a pixel: that is what is allocated, and what is capped.
+  const rgbBytes = a.rows * a.columns * 3;
+  if (a.photometric === 'PALETTE COLOR' && !opts.storedColour && rgbBytes > cap) {
+    throw new PixelError(`a PALETTE COLOR frame of Rows × Columns ${a.rows}×${a.columns} is ${MB(rgbBytes)} as RGB; frames above ${MB(cap)} are not decoded`);
   }
   const pd = h.pixelData!;
   const src: ByteSource = ts === TS.deflate ? memorySource(h.dataSet!.byteArray) : await fileSource(filePath).catch((err) => {

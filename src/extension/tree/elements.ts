@@ -3,7 +3,7 @@
  * from DICOM keys and paths (not database row ids), so they stay the same across re-indexing and
  * rebuilds: expansion state survives a refresh and TreeView.reveal finds a node again.
  */
-import * as path from 'node:path';
+import { indexedFile } from '../../core/indexedPath';
 import * as vscode from 'vscode';
 import type { DatabaseRefusal } from '../contracts';
 import type { TreeInstance, TreePatient, TreeProblem, TreeSeries, TreeStudy } from '../../core/queries/tree';
@@ -185,7 +185,10 @@ export const datasetFindingNode = (parent: ChecksNode, finding: Finding): Datase
 
 /** The file behind a node, if it has one. */
 export function fileOf(el: TreeElement): vscode.Uri | undefined {
-  if (el.kind === 'instance' || el.kind === 'problem') return vscode.Uri.file(path.join(el.folder.uri.fsPath, ...el.row.path.split('/')));
+  if (el.kind === 'instance' || el.kind === 'problem') {
+    const file = indexedFile(el.folder.uri.fsPath, el.row.path);
+    return file ? vscode.Uri.file(file) : undefined;
+  }
   return undefined;
 }
 

@@ -22,7 +22,7 @@ import { asStore } from '../../core/store/source';
 import type { TagRow } from '../../core/dicom/dump';
 import { transferSyntaxName } from '../../shared/transferSyntax';
 import { ThumbnailCache } from './thumbnails';
-import * as path from 'node:path';
+import { indexedFile } from '../../core/indexedPath';
 
 /** The hovers' thumbnails (in memory, bounded). */
 export const thumbnails = new ThumbnailCache();
@@ -47,14 +47,15 @@ export function wrappable(s: string, keyword = false): string {
 export async function buildTooltip(service: IndexService, el: TreeElement): Promise<vscode.MarkdownString | string | undefined> {
   switch (el.kind) {
     case 'instance':
-      return instanceTooltip(el.row.path, fileOf(el)!.fsPath, el.row.status);
+      return instanceTooltip(el.row.path, fileOf(el)?.fsPath, el.row.status);
     case 'series': {
       const r = await service.withDatabase(el.folder, async (idx) => ({
         details: await q.seriesDetails(idx, el.row.id),
         middle: el.row.SeriesInstanceUID ? middleSliceOf(await seriesSlices(asStore(idx), el.row.SeriesInstanceUID)) : undefined,
       }));
       if (!r) return undefined;
-      const image = r.middle ? await thumbnailMarkdown(path.join(el.folder.uri.fsPath, ...r.middle.path.split('/')), r.middle.frame, r.middle.label) : '';
+      const middle = r.middle ? indexedFile(el.folder.uri.fsPath, r.middle.path) : undefined;
+      const image = r.middle && middle ? await thumbnailMarkdown(middle, r.middle.frame, r.middle.label) : '';
       return seriesTooltip(r.details, el.checks, image);
     }
     case 'study':
@@ -111,10 +112,14 @@ function leadFacts(rows: readonly TagRow[], transferSyntax: string | null): stri
   ]);
 }
 
-export async function instanceTooltip(relPath: string, file: string, indexedStatus: string): Promise<vscode.MarkdownString> {
+export async function instanceTooltip(relPath: string, file: string | undefined, indexedStatus: string): Promise<vscode.MarkdownString> {
   const md = safeMarkdown();
   const name = relPath.slice(relPath.lastIndexOf('/') + 1);
   md.appendMarkdown(`**${esc(name)}**\n\n`);
+  if (file === undefined) {
+    md.appendMarkdown(`${esc(relPath)}\n\n${esc("The index's path of this file leads outside the workspace folder: it is not read.")}`);
+    return md;
+  }
   if (!fs.existsSync(file)) {
     md.appendMarkdown(`${esc(relPath)}\n\n${esc('The file is not reachable from here: it is not on this machine (it may be on another machine that shares the index, or it was moved). No image and no tags.')}`);
     return md;

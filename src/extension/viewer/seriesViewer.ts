@@ -5,7 +5,7 @@
  * series under Checks, or an instance (the series opens at that image); from the palette: the
  * selected row. `_dicom.viewerTest` (not contributed) lets integration tests read the sessions.
  */
-import * as path from 'node:path';
+import { indexedFile } from '../../core/indexedPath';
 import * as vscode from 'vscode';
 import { seriesSlices, type SeriesSlices } from '../../core/queries/seriesSlices';
 import { asStore } from '../../core/store/source';
@@ -53,7 +53,8 @@ export function seriesSource(folder: vscode.WorkspaceFolder, s: SeriesSlices, st
     keyOf,
     fileOf: (i) => {
       const x = s.slices[i];
-      return x ? { file: path.join(folder.uri.fsPath, ...x.path.split('/')), frame: x.frame } : undefined;
+      const file = x ? indexedFile(folder.uri.fsPath, x.path) : undefined;
+      return x && file ? { file, frame: x.frame } : undefined;
     },
   };
 }

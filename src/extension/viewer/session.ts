@@ -105,10 +105,17 @@ export class ViewerSession implements vscode.Disposable {
     try {
       while (!this.disposed && this.queue.length) {
         const index = this.queue.shift()!;
-        const where = this.source.fileOf(index);
-        if (!where) continue;
+        const source = this.source;
+        const where = source.fileOf(index);
+        if (!where) {
+          if (index < source.open.slices.length) await this.post({ type: 'sliceError', index, reason: "the index's path of this file leads outside the workspace folder: not read" });
+          continue;
+        }
         const r = await readSlice(where.file, where.frame, index);
         if (this.disposed) break;
+        // Shown something else meanwhile (replace: a re-index changed the series): this slice's index
+        // means another image in the new list, and must not be sent as it.
+        if (this.source !== source) continue;
         if (r.ok) {
           this.decodeMs.push(r.pixels.ms);
           if (this.decodeMs.length > 500) this.decodeMs.splice(0, 250);

@@ -29,6 +29,16 @@ export function failureReason(e: unknown): string {
   return `the image could not be decoded: ${m.split('\n')[0]}`;
 }
 
+function colourTo8Bits(data: DecodedFrame['data'], values: number, bitsStored: number): Uint8Array {
+  const k = 2 ** (bitsStored - 8);
+  const out = new Uint8Array(values);
+  for (let i = 0; i < values; i++) {
+    const v = data[i] / k;
+    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  return out;
+}
+
 export async function readSlice(file: string, frame: number, index: number): Promise<SliceResult> {
   const t0 = performance.now();
   let f: DecodedFrame;
@@ -40,9 +50,12 @@ export async function readSlice(file: string, frame: number, index: number): Pro
   const values = f.rows * f.columns * f.samplesPerPixel;
   if (values > MAX_SLICE_VALUES) return { ok: false, reason: `the frame is ${f.columns}×${f.rows}: larger than the viewer shows` };
   if (f.data.length < values) return { ok: false, reason: `the decoder gave ${f.data.length} values for a ${f.columns}×${f.rows} frame` };
-  const bytes = values * f.data.BYTES_PER_ELEMENT;
+  // Colour is drawn as it is stored, 8 bits a sample: deeper colour is scaled down here as the core's
+  // render scales it (by BitsStored − 8), not clipped in the webview.
+  const samples = f.samplesPerPixel === 3 && f.bitsStored > 8 ? colourTo8Bits(f.data, values, f.bitsStored) : f.data;
+  const bytes = values * samples.BYTES_PER_ELEMENT;
   // A buffer of its own, exactly the frame (the decoder's array may be a view into a larger one).
-  const data = f.data.buffer.slice(f.data.byteOffset, f.data.byteOffset + bytes) as ArrayBuffer;
+  const data = samples.buffer.slice(samples.byteOffset, samples.byteOffset + bytes) as ArrayBuffer;
   return {
     ok: true,
     pixels: {
@@ -50,7 +63,7 @@ export async function readSlice(file: string, frame: number, index: number): Pro
       rows: f.rows,
       columns: f.columns,
       samplesPerPixel: f.samplesPerPixel,
-      pixelType: pixelTypeOf(f.data),
+      pixelType: pixelTypeOf(samples),
       data,
       rescaleSlope: f.rescaleSlope,
       rescaleIntercept: f.rescaleIntercept,

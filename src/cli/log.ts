@@ -54,6 +54,22 @@ export function logFormatFromArgv(argv: readonly string[]): LogFormat {
   return v === 'json' ? 'json' : 'text';
 }
 
+/**
+ * An error as a log may say it. A raw file-system error's message names its path (`ENOENT: no such
+ * file or directory, open '/data/LIDC-IDRI-0001/…'`), which can be below the data folder: it is told
+ * by its code and operation only. Node's system errors put a path in their message exactly when they
+ * carry it as `.path` (or `.dest`); a socket's (`read ECONNRESET`, `connect ECONNREFUSED 127.0.0.1:5432`)
+ * names none and is said as it is. Other messages pass through `redact`.
+ */
+export function errorText(e: unknown): string {
+  const x = e as (Partial<NodeJS.ErrnoException> & { dest?: unknown }) | null | undefined;
+  const code = x?.code;
+  if (typeof code === 'string' && (typeof x?.path === 'string' || typeof x?.dest === 'string')) {
+    return `a file operation failed (${code}${typeof x?.syscall === 'string' ? `, ${x.syscall}` : ''})`;
+  }
+  return redact(e instanceof Error ? e.message : String(e));
+}
+
 /** A failure that ends the command (`dicom-index: …` in text). */
 export function logFailure(message: string): void {
   log('error', 'failed', { message }, `dicom-index: ${message}`);

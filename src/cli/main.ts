@@ -11,7 +11,7 @@
  */
 import * as path from 'node:path';
 import type { IndexProgress } from '../core/indexer';
-import { DatabaseRefusedError } from '../core/db/database';
+import { DatabaseRefusedError, DatabaseUnusableError } from '../core/db/database';
 import { checkedFolder, existingFile, onePositional, openIndexStore, parse, UsageError } from './args';
 import { cmdCheck } from './check';
 import { cmdCohort } from './cohort';
@@ -19,7 +19,7 @@ import { cmdMerge } from './merge';
 import { MergeRefusedError } from '../core/db/merge';
 import { cmdRender, RENDER_HELP, RENDER_USAGE } from './render';
 import { PgSchemaRefusedError } from '../core/store/postgresSchema';
-import { PgUrlError, redact } from '../core/store/postgresUrl';
+import { PgUrlError } from '../core/store/postgresUrl';
 import { ExportRefusedError } from '../core/export/target';
 import { progressText } from '../core/progressText';
 import { version as VERSION } from '../../package.json';
@@ -30,7 +30,7 @@ import { tuneProcessForIndexing } from '../core/runtime';
 import { formatStatsTable, formatTagsTable, formatIndexSummary } from './format';
 import { formatCount } from '../shared/format';
 import { INDEX_OPTIONS, indexTarget } from './indexRun';
-import { log, logFailure, logFormat, logFormatFromArgv, setLogFormat } from './log';
+import { errorText, log, logFailure, logFormat, logFormatFromArgv, setLogFormat } from './log';
 import { OBSERVE_OPTIONS, startObserving } from './observe';
 import { cmdWatch } from './watch';
 
@@ -81,7 +81,8 @@ merge    Merge the SQLite indexes of shards (or of disjoint parts) into one new 
 watch    Index, then keep the index current until SIGTERM or Ctrl-C (the batch in hand is
          finished and saved; exit 0): file-system events, batched (0.7 s after the last change,
          at most 5 s after the first), or with --poll (automatic on NFS, SMB/CIFS, FUSE) a rescan
-         every --poll-interval seconds (default 60; with events, a rescan every 1800 s as a net).
+         every --poll-interval seconds (default 60, from 1 to 86400; with events, a rescan every
+         1800 s as a net, 0: none).
          A store briefly unreachable (the index locked by another run, the server down) is
          retried with back-off; no change is lost.
 metrics  --metrics-port PORT serves Prometheus metrics at http://127.0.0.1:PORT/metrics (--metrics-host
@@ -151,11 +152,16 @@ export async function main(argv: string[]): Promise<number> {
       logFailure(e.message);
       return 2;
     }
+    // An index given (merge's inputs) that is damaged or of another schema: a bad argument.
+    if (e instanceof DatabaseUnusableError) {
+      logFailure(`${e.message}: not a usable index database; nothing was changed`);
+      return 2;
+    }
     if (e instanceof IndexBusyError) {
       logFailure(`${e.message}; try again when it has finished.`);
       return 1;
     }
-    logFailure(redact((e as Error).message));
+    logFailure(errorText(e));
     return 1;
   }
 }
@@ -267,7 +273,7 @@ function exitWhenDone(code: number): void {
 if (require.main === module) {
   tuneProcessForIndexing();
   main(process.argv.slice(2)).then(exitWhenDone, (e) => {
-    process.stderr.write(`dicom-index: ${(e as Error).message}\n`);
+    process.stderr.write(`dicom-index: ${errorText(e)}\n`);
     exitWhenDone(1);
   });
 }

@@ -13,8 +13,12 @@ import { DEFAULT_POLL_MS, DEFAULT_RESCAN_MS, WatchLoop, type WatchMode } from '.
 import { checkedFolder, onePositional, parse, UsageError } from './args';
 import { formatIndexSummary } from './format';
 import { INDEX_OPTIONS, indexTarget } from './indexRun';
-import { log, say } from './log';
+import { errorText, log, say } from './log';
 import { OBSERVE_OPTIONS, startObserving } from './observe';
+
+/** The bounds of --poll-interval (s), besides 0: a day at most (setTimeout's limit is 2,147,483 s). */
+const MIN_POLL_S = 1;
+const MAX_POLL_S = 86_400;
 
 /** statfs magic numbers of network and FUSE file systems, whose changes made elsewhere send no events here. */
 const NO_EVENTS_FS = new Map<number, string>([
@@ -49,6 +53,9 @@ export async function cmdWatch(args: string[]): Promise<number> {
   const target = indexTarget(root, values);
   const interval = values['poll-interval'];
   if (interval !== undefined && !/^\d+(\.\d+)?$/.test(interval)) throw new UsageError(`--poll-interval must be a number of seconds, not ${interval}`);
+  // Beyond setTimeout's range (2,147,483 s) a timer fires after 1 ms, a busy loop; below a second, rescans would hardly stop.
+  if (interval !== undefined && Number(interval) !== 0 && !(Number(interval) >= MIN_POLL_S && Number(interval) <= MAX_POLL_S))
+    throw new UsageError(`--poll-interval must be 0 (no rescans) or from ${MIN_POLL_S} to ${MAX_POLL_S} seconds, not ${interval}`);
   const noEvents = values.poll ? null : fileSystemWithoutEvents(root);
   const mode: WatchMode = values.poll || noEvents ? 'poll' : 'events';
   const pollIntervalMs = interval !== undefined ? Number(interval) * 1000 : mode === 'poll' ? DEFAULT_POLL_MS : DEFAULT_RESCAN_MS;
@@ -79,10 +86,12 @@ export async function cmdWatch(args: string[]): Promise<number> {
       started: (i) =>
         log('info', 'watch-started', { folder: root, store: target.store, database: target.display, mode: i.mode, pollIntervalS: i.pollIntervalMs / 1000, fileSystem: noEvents }, values.quiet ? null : watchingText(root, i.mode, i.pollIntervalMs, noEvents)),
       batch: (i) => log('info', 'batch-started', { paths: i.paths, full: i.full, reason: i.reason }, null),
+      // A raw file-system error is told by its code: its message names a path, maybe below the folder.
       unreachable: (e, i) =>
-        log('warn', 'store-unreachable', { message: e.message, retryInS: i.retryInMs / 1000, pending: i.pending, attempt: i.attempt }, `${new Date().toISOString()} the index could not be written (${e.message}); trying again in ${i.retryInMs / 1000} s, ${i.pending} change${i.pending === 1 ? '' : 's'} kept`),
+        log('warn', 'store-unreachable', { message: errorText(e), retryInS: i.retryInMs / 1000, pending: i.pending, attempt: i.attempt }, `${new Date().toISOString()} the index could not be written (${errorText(e)}); trying again in ${i.retryInMs / 1000} s, ${i.pending} change${i.pending === 1 ? '' : 's'} kept`),
       recovered: (i) => log('info', 'store-back', { downMs: i.downMs, attempts: i.attempts }, `${new Date().toISOString()} the index is written again (after ${(i.downMs / 1000).toFixed(1)} s, ${i.attempts} failed attempt${i.attempts === 1 ? '' : 's'})`),
       pending: (n) => observing.metrics?.setWatchPending(n),
+      folderScanFailed: (code) => log('warn', 'folder-scan-failed', { code }, `warning: a new folder could not be scanned (${code}); a full rescan will find its files`),
     },
   });
   // The watcher library reports its own troubles with console.error, naming paths: here they become

@@ -16,7 +16,7 @@ import { shardFilter, type Shard } from './scan/shard';
 import { shardRunEnded, shardRunStarted } from './store/shardRuns';
 import { mustRead, type FileRecord } from './records';
 import { emit, observeStore, type RunObserver } from './run/events';
-import { scanFolder } from './scan/scanner';
+import { scanFolder, scanProblems, scanWarnings } from './scan/scanner';
 import { ensurePgSchema } from './store/postgresSchema';
 import { PostgresStore } from './store/postgresStore';
 import { parsePgUrl } from './store/postgresUrl';
@@ -66,12 +66,12 @@ export async function indexIntoPostgres(folderIn: string, url: string, opts: PgI
     const startedAt = new Date();
     if (opts.dataset) await setMeta(store, 'dataset', opts.dataset);
     const scan = await scanFolder(folder, { include: opts.include, exclude: opts.exclude, sniffExtensionless: opts.sniffExtensionless, signal: opts.signal });
-    warnings.push(...scan.unreadableDirs.map((d) => `a folder could not be listed (${d.reason})`));
+    warnings.push(...scanWarnings(scan));
     // A shard's folders, by their path relative to the dataset root (the same on every machine).
     const mine = shardFilter(opts.shard);
     const candidates = opts.shard ? scan.candidates.filter((c) => mine(prefix + c.relPath)) : scan.candidates;
     await shardRunStarted(store, opts.shard, startedAt);
-    for (let i = 0; i < scan.unreadableDirs.length; i++) emit(opts.observer, { type: 'error', kind: 'scan' });
+    for (let i = 0; i < scanProblems(scan); i++) emit(opts.observer, { type: 'error', kind: 'scan' });
     const known = await pgKnownFiles(store);
     const present = new Set(candidates.map((c) => prefix + c.relPath));
     const toRead = candidates.filter((c) => mustRead(c, known.get(prefix + c.relPath)));

@@ -18,7 +18,7 @@ import { sqliteStore } from './store/sqliteStore';
 import { mustRead, type FileRecord, type KnownFile } from './records';
 import { acquireLock } from './lock';
 import { emit, observeStore, type RunObserver } from './run/events';
-import { Candidate, scanFolder } from './scan/scanner';
+import { Candidate, scanFolder, scanProblems, scanWarnings } from './scan/scanner';
 import { statCandidates } from './scan/statPaths';
 import type { FieldValues } from './dicom/fields';
 import { shardFilter, type Shard } from './scan/shard';
@@ -162,6 +162,8 @@ interface Found {
   /** Candidate files, or null for a run on given paths (`only`), which the index is needed to resolve. */
   candidates: Candidate[] | null;
   warnings: string[];
+  /** Folders and files the scan could not look at (each a `scan` error of the run). */
+  problems: number;
   scanMs: number;
 }
 
@@ -178,7 +180,7 @@ function newReader(root: string, opts: IndexOptions, files: number, log: (m: str
 
 /** The scan of the root (not for `only` runs). */
 async function findCandidates(root: string, opts: IndexOptions): Promise<Found> {
-  if (opts.only) return { candidates: null, warnings: [], scanMs: 0 };
+  if (opts.only) return { candidates: null, warnings: [], problems: 0, scanMs: 0 };
   const t = Date.now();
   const report = throttle(opts.onProgress);
   const scan = await scanFolder(root, {
@@ -191,7 +193,7 @@ async function findCandidates(root: string, opts: IndexOptions): Promise<Found> 
     onProgress: (n) => report({ phase: 'scan', done: n, total: 0 }),
   });
   const mine = shardFilter(opts.shard);
-  return { candidates: opts.shard ? scan.candidates.filter((c) => mine(c.relPath)) : scan.candidates, warnings: scan.unreadableDirs.map((d) => `a folder could not be listed (${d.reason})`), scanMs: Date.now() - t };
+  return { candidates: opts.shard ? scan.candidates.filter((c) => mine(c.relPath)) : scan.candidates, warnings: scanWarnings(scan), problems: scanProblems(scan), scanMs: Date.now() - t };
 }
 
 /** What one index run works with, handed from phase to phase. */
@@ -227,7 +229,7 @@ interface Plan {
 async function run(ctx: RunContext): Promise<IndexResult> {
   const warnings = [...ctx.idx.takeWarnings(), ...ctx.found.warnings];
   warnings.forEach((w) => ctx.log(w));
-  for (let i = 0; i < ctx.found.warnings.length; i++) emit(ctx.opts.observer, { type: 'error', kind: 'scan' });
+  for (let i = 0; i < ctx.found.problems; i++) emit(ctx.opts.observer, { type: 'error', kind: 'scan' });
   const plan = await compare(ctx);
   // A sharded run records itself (shard_runs); an unsharded one leaves an unchanged file as it was.
   const shard = ctx.opts.shard;
@@ -267,6 +269,8 @@ async function compare(ctx: RunContext): Promise<Plan> {
   idx.setMeta('settings', settingsKey);
   idx.setMeta('root', ctx.root);
   if (opts.dataset) idx.setMeta('dataset', opts.dataset);
+  // An index run's index is no merge's output any more: merge must refuse to replace it (db/merge.ts).
+  idx.deleteMeta('merged');
   const salt = identity ? '' : (idx.getMeta('patient_salt') ?? newSalt(idx));
   const writer = new IndexWriter(idx);
 

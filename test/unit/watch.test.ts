@@ -256,6 +256,15 @@ describe('dicom-index watch', function () {
     const line = JSON.parse(r.err.trim());
     assert.equal(line.event, 'failed');
     assert.match(line.message, /--poll-interval/);
+    // Beyond setTimeout's range (2,147,483 s) a timer fires after 1 ms: a busy loop. Refused, as is a
+    // day and more, and less than a second (0 is "no rescans", with events only).
+    for (const [v, poll] of [['2147484', false], ['86401', true], ['999999999999', false], ['0.5', true], ['0.2', false]] as const) {
+      const big = cli(['watch', tmp, ...(poll ? ['--poll'] : []), '--poll-interval', v, '--log-format', 'json']);
+      assert.equal(big.code, 2, `${v}: ${big.err}`);
+      const failed = JSON.parse(big.err.trim());
+      assert.equal(failed.event, 'failed');
+      assert.match(failed.message, /--poll-interval must be 0 \(no rescans\) or from 1 to 86400 seconds/, v);
+    }
     assert.equal(cli(['watch', tmp, '--pushgateway', 'http://127.0.0.1:9']).code, 2);
     assert.equal(cli(['watch', path.join(tmp, 'missing')]).code, 2);
   });

@@ -145,6 +145,13 @@ export class IndexDatabase {
     this.dirty = true;
   }
 
+  /** Removes a meta key (nothing when it is not there). */
+  deleteMeta(key: string): void {
+    if (this.getMeta(key) === undefined) return;
+    this.db.run('DELETE FROM meta WHERE key = ?', [key]);
+    this.dirty = true;
+  }
+
   /** Rows as objects. */
   all<T = Record<string, SqlValue>>(sql: string, params: SqlValue[] = []): T[] {
     const stmt = this.db.prepare(sql);

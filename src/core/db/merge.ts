@@ -8,7 +8,6 @@
  * `merge shard0 shard1 shard2` would lose shard0), an OUT that is one of the inputs, inputs of different datasets or index settings, hashed PatientIDs of different
  * salts, and a file found in two inputs.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SqlValue } from 'sql.js';
 import { FIELDS, type FieldValues } from '../dicom/fields';
@@ -19,6 +18,7 @@ import type { FileRecord } from '../records';
 import { sqliteStore } from '../store/sqliteStore';
 import { acquireLock } from '../lock';
 import { DatabaseRefusedError, IndexDatabase } from './database';
+import { classifyDatabasePath } from './dbPath';
 import { IndexWriter } from './writer';
 
 export class MergeRefusedError extends Error {}
@@ -175,11 +175,14 @@ export function scanOrder(a: string, b: string): number {
  * command line, `merge shard0 shard1 shard2`, would be lost), nor anything this tool did not write.
  */
 async function assertMergeTarget(out: string): Promise<void> {
-  if (!fs.existsSync(out)) return;
+  // A new file in a folder that exists, and nothing beside it that is not ours (its lock's name):
+  // refused plainly here rather than failing on the lock file.
+  if (classifyDatabasePath(out) === 'absent') return;
   const existing = await IndexDatabase.open(out, { readOnly: true }).catch((e: unknown) => {
     if (e instanceof DatabaseRefusedError) throw e;
     throw new DatabaseRefusedError(out, 'is not an index that merge wrote');
   });
+  // An index run into a merge's output removes `merged` (indexer.ts): it is a run's index from then on.
   const merged = existing.getMeta('merged');
   existing.close();
   if (merged === undefined) throw new DatabaseRefusedError(out, 'is the index of an index run, not one that merge wrote (merge replaces only its own output)');

@@ -30,6 +30,11 @@ export interface ScanResult {
   candidates: Candidate[];
   /** Folders that could not be listed, with the reason (relative paths). */
   unreadableDirs: { relPath: string; reason: string }[];
+  /**
+   * Candidate files that could not be examined (their stat failed: EACCES, ELOOP, EIO, ENAMETOOLONG…),
+   * with the reason (the error code): left out of the candidates, as the files of an unreadable folder are.
+   */
+  unreadableFiles: { relPath: string; reason: string }[];
 }
 
 /** Folders never entered: a scan and a watcher alike. */
@@ -71,6 +76,7 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
   const skip = new Set([...ALWAYS_SKIP_DIRS, ...(opts.skipDirs ?? [])]);
   const candidates: Candidate[] = [];
   const unreadableDirs: ScanResult['unreadableDirs'] = [];
+  const unreadableFiles: ScanResult['unreadableFiles'] = [];
   const stack: string[] = [''];
   let lastReport = 0;
   let lastYield = performance.now();
@@ -112,7 +118,14 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
         lastYield = performance.now();
       }
       // Synchronous stat: a few microseconds with a warm cache, and it warms the inode for the read.
-      const st = fs.statSync(resolveRel(root, f), { throwIfNoEntry: false });
+      // A file that cannot be examined is that file's problem (reported with its code), never the scan's.
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(resolveRel(root, f), { throwIfNoEntry: false });
+      } catch (e) {
+        unreadableFiles.push({ relPath: f, reason: (e as NodeJS.ErrnoException).code ?? 'unreadable' });
+        continue;
+      }
       if (st?.isFile()) candidates.push({ relPath: f, size: st.size, mtimeMs: Math.round(st.mtimeMs) });
     }
     if (opts.onProgress && candidates.length - lastReport >= 500) {
@@ -120,7 +133,24 @@ export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<
       opts.onProgress(candidates.length);
     }
   }
-  return { candidates, unreadableDirs };
+  return { candidates, unreadableDirs, unreadableFiles };
+}
+
+/**
+ * What a scan could not look at, as warnings for the user: the error codes and counts, never a path
+ * (folder names can be patient IDs). One problem each for the run's error count: `scanProblems`.
+ */
+export function scanWarnings(scan: ScanResult): string[] {
+  const out = scan.unreadableDirs.map((d) => `a folder could not be listed (${d.reason})`);
+  const files = new Map<string, number>();
+  for (const f of scan.unreadableFiles) files.set(f.reason, (files.get(f.reason) ?? 0) + 1);
+  for (const [reason, n] of files) out.push(n === 1 ? `a file could not be examined (${reason})` : `${n} files could not be examined (${reason})`);
+  return out;
+}
+
+/** The number of folders and files a scan could not look at (each a `scan` error of the run). */
+export function scanProblems(scan: ScanResult): number {
+  return scan.unreadableDirs.length + scan.unreadableFiles.length;
 }
 
 /**

@@ -35,6 +35,8 @@ export interface WatchReporter {
   /** A run succeeded after failures. */
   recovered(info: { downMs: number; attempts: number }): void;
   pending(n: number): void;
+  /** A folder seen for the first time could not be scanned (the error's code only: its message names paths); a full run is due. */
+  folderScanFailed(code: string): void;
 }
 
 export interface WatchLoopOptions {
@@ -172,13 +174,21 @@ export class WatchLoop {
       },
       onFolder: (rel, abs) => {
         // A folder created, copied or moved in: its files (their events may have come before the folder was watched).
-        void scanFolder(abs, { include: undefined, sniffExtensionless: true }).then((scan) => {
-          for (const c of scan.candidates) {
-            const p = `${rel}/${c.relPath}`;
-            if (this.o.isCandidate(p, path.join(abs, c.relPath))) this.pending.note(p);
-          }
-          if (scan.candidates.length) noted();
-        });
+        // The scan reports what it cannot look at; should it fail all the same, a full run finds the folder's files (never an unhandled rejection, which would end the watch).
+        scanFolder(abs, { include: undefined, sniffExtensionless: true }).then(
+          (scan) => {
+            for (const c of scan.candidates) {
+              const p = `${rel}/${c.relPath}`;
+              if (this.o.isCandidate(p, path.join(abs, c.relPath))) this.pending.note(p);
+            }
+            if (scan.candidates.length) noted();
+          },
+          (e: unknown) => {
+            this.o.reporter.folderScanFailed((e as NodeJS.ErrnoException)?.code ?? 'unknown');
+            this.pending.requestFull(Date.now(), false);
+            noted();
+          },
+        );
       },
       onGone: (rel) => {
         // A file's name that no rule makes a candidate was never indexed: nothing to forget.

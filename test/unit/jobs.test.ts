@@ -244,6 +244,7 @@ describe('--jobs, --shard and merge', function () {
     const r3 = cli(['merge', out, whole, parts[0]]);
     assert.equal(r3.code, 2, r3.err);
     assert.match(r3.err, /disjoint/);
+    assert.ok(!r3.err.includes('.dcm'), `names the inputs, not a file (a path can hold a patient ID): ${r3.err}`);
     assert.ok(!fs.existsSync(out));
   });
 

@@ -55,7 +55,8 @@ export async function mergeIndexes(outIn: string, inputsIn: string[], log: (m: s
     for (let k = 0; k < opened.length; k++) {
       for (const rec of readRecords(opened[k])) {
         const other = from.get(rec.relPath);
-        if (other !== undefined) throw new MergeRefusedError(`${rec.relPath} is in ${other} and in ${inputs[k]}: merge joins disjoint parts (shards) of one dataset`);
+        // The inputs named, not the file (its path can hold a patient ID): they are the user's own files.
+        if (other !== undefined) throw new MergeRefusedError(`${other} and ${inputs[k]} hold the same file (and perhaps more): merge joins disjoint parts (shards) of one dataset`);
         from.set(rec.relPath, inputs[k]);
         records.push(rec);
       }

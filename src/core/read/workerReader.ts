@@ -200,7 +200,8 @@ export class WorkerReader implements RecordReader {
           culprit.files.forEach((f, k) => again.push({ id: self.nextId++, seq: culprit.seq, start: culprit.start + k, files: [f] }));
         } else if (culprit) {
           const p = what === 'hung' ? readerHung(self.timeoutMs) : readerCrashed(detail);
-          self.opts.log?.(`${culprit.files[0].relPath}: ${p.reason}; the thread was replaced, the run goes on`);
+          // Not the file's path (folder names can be patient IDs): the file's row in the index says which one.
+          self.opts.log?.(`a reader thread stopped on one file (${p.reason}); the file is recorded as an error (kind limit), the thread was replaced, the run goes on`);
           complete(culprit, [failed(culprit.files[0], p)]);
         }
         queue.unshift(...again, ...rest);

@@ -17,8 +17,8 @@ import {
   writeGeometryFixtures,
 } from '../fixtures/geometrySeries';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
+import { CLI, skipUnlessCliBuilt } from '../fixtures/builtCli';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -145,10 +145,7 @@ describe('dicom-index check: series geometry fixtures (issue 12)', function () {
   let infoOnly: Folder;
 
   before(function () {
-    if (!fs.existsSync(CLI)) {
-      console.log('    (skipped: dist/cli.js is not built; run `npm run build`)');
-      this.skip();
-    }
+    skipUnlessCliBuilt(this);
     tmp = makeTempDir('dwi-checks-');
     all = makeFolder(tmp, 'all', () => true);
     clean = makeFolder(tmp, 'clean', (c) => c.group === 'clean');

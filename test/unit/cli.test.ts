@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
+import { CLI, skipUnlessCliBuilt } from '../fixtures/builtCli';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
 function cli(args: string[], opts: { cwd?: string } = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: opts.cwd, timeout: 60_000 });
@@ -17,10 +17,7 @@ describe('dicom-index CLI', function () {
   this.timeout(60_000);
   let root: string;
   before(function () {
-    if (!fs.existsSync(CLI)) {
-      console.log('    (skipped: dist/cli.js is not built; run `npm run build`)');
-      this.skip();
-    }
+    skipUnlessCliBuilt(this);
     root = makeTempDir('dwi-cli-');
     fx.writeSeries(path.join(root, 'LIDC-IDRI-0001', 'study', 'series'), { count: 3, sliceThickness: 1.25, patientId: 'LIDC-IDRI-0001', patientName: 'Doe^Jane' });
     fx.writeSeries(path.join(root, 'LIDC-IDRI-0002', 'study', 'series'), { count: 2, sliceThickness: 2.5, patientId: 'LIDC-IDRI-0002', patientName: 'Roe^Richard' });

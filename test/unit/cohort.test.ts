@@ -9,8 +9,8 @@ import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { WrittenCase, writeGeometryFixtures } from '../fixtures/geometrySeries';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
+import { CLI, skipUnlessCliBuilt } from '../fixtures/builtCli';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const cli = (args: string[]) => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -66,7 +66,7 @@ describe('dicom-index cohort: choose series and export them', function () {
   let all: Series[];
 
   before(function () {
-    if (!fs.existsSync(CLI)) this.skip();
+    skipUnlessCliBuilt(this);
     root = makeTempDir('dwi-cohort-');
     data = path.join(root, 'data');
     written = writeGeometryFixtures(data, (c) => c.group !== 'dataset');

@@ -14,8 +14,8 @@ import { loadSqlJs } from '../../src/core/db/database';
 import * as fx from '../fixtures/dicomFiles';
 import { prng } from '../fixtures/hostile';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
+import { CLI, skipUnlessCliBuilt } from '../fixtures/builtCli';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
 interface Exit {
   code: number | null;
@@ -67,10 +67,7 @@ describe('crashes and concurrency (CLI processes)', function () {
   let root: string;
   let template: Buffer;
   before(function () {
-    if (!fs.existsSync(CLI)) {
-      console.log('    (skipped: dist/cli.js is not built; run `npm run build`)');
-      this.skip();
-    }
+    skipUnlessCliBuilt(this);
     template = fx.buildCt('explicitLittle', { rows: 64, cols: 64 }).buffer;
   });
   beforeEach(() => (root = makeTempDir('dwi-crash-')));

@@ -12,8 +12,8 @@ import * as path from 'node:path';
 import { DatabaseRefusedError, IndexDatabase } from '../../src/core/db/database';
 import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
+import { CLI, skipUnlessCliBuilt } from '../fixtures/builtCli';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -49,10 +49,7 @@ describe('data safety: paths that are not ours are refused and left as they were
   let data: string;
 
   before(function () {
-    if (!fs.existsSync(CLI)) {
-      console.log('    (skipped: dist/cli.js is not built; run `npm run build`)');
-      this.skip();
-    }
+    skipUnlessCliBuilt(this);
     base = makeTempDir('dwi-safety-');
     data = path.join(base, 'data');
     fx.writeSeries(path.join(data, 'P1', 'study', 'series'), { count: 3, sliceThickness: 1.25, patientId: 'P1', patientName: 'Doe^Jane' });

@@ -25,8 +25,8 @@ import { generateLidcSample } from '../../tools/sample/lidcSample';
 import { Cluster, skipUnlessPostgres, startCluster } from '../../tools/pg/cluster';
 import * as hx from '../fixtures/hostile';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
+import { CLI } from '../fixtures/builtCli';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const REAL = '/work/shared/corpus/real';
 const cli = (args: string[]) => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 180_000 });

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { IndexDatabase } from '../../src/core/db/database';
 import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
-import { CLI, cli } from './watchHarness';
+import { cli } from './watchHarness';
+import { skipUnlessCliBuilt } from '../fixtures/builtCli';
 
 const ok = (r: { code: number | null; err: string }, what: string) => assert.equal(r.code, 0, `${what}: ${r.err}`);
 
@@ -19,10 +20,7 @@ describe('merge: its own output only, and bad arguments', function () {
   let tmp: string;
   let shards: string[];
   before(function () {
-    if (!fs.existsSync(CLI)) {
-      console.log('    (skipped: dist/cli.js is not built; run `node scripts/build.mjs`)');
-      this.skip();
-    }
+    skipUnlessCliBuilt(this);
     tmp = makeTempDir('dwi-merge-');
     const data = path.join(tmp, 'data');
     for (const s of ['a', 'b', 'c', 'd']) fx.writeSeries(path.join(data, s), { count: 2, sliceThickness: 1.25 });

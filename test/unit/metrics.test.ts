@@ -12,6 +12,7 @@ import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
 import { freePort } from '../../tools/pg/cluster';
 import { CLI, cli, httpGet, sample, until } from './watchHarness';
+import { skipUnlessCliBuilt } from '../fixtures/builtCli';
 
 const NAME = 'Metrics^Magdalena';
 const PID = 'PAT-METRICS-4410';
@@ -26,10 +27,7 @@ describe('dicom-index index: metrics, Pushgateway, JSON logs', function () {
   let tmp: string;
   let root: string;
   before(function () {
-    if (!fs.existsSync(CLI)) {
-      console.log('    (skipped: dist/cli.js is not built; run `node scripts/build.mjs`)');
-      this.skip();
-    }
+    skipUnlessCliBuilt(this);
     tmp = makeTempDir('dwi-metrics-');
     root = path.join(tmp, 'data');
     const one = fx.writeSeries(path.join(tmp, 'src'), { count: 1, sliceThickness: 1, patientId: PID, patientName: NAME }).paths[0];

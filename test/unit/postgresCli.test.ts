@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { writeGeometryFixtures } from '../fixtures/geometrySeries';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
 import { Cluster, skipUnlessPostgres, startCluster } from '../../tools/pg/cluster';
+import { CLI, skipUnlessCliBuilt } from '../fixtures/builtCli';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
   // SIGKILL at the timeout: `index` takes SIGTERM as "stop after this batch", which a hung run would not reach.
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL', env: { ...process.env, ...env } });
@@ -76,7 +76,7 @@ describe('dicom-index with a PostgreSQL index', function () {
   let data: string;
 
   before(async function () {
-    if (!fs.existsSync(CLI)) this.skip();
+    skipUnlessCliBuilt(this);
     skipUnlessPostgres(this);
     cluster = await startCluster();
     url = cluster.createDatabase('lab');
@@ -182,7 +182,7 @@ describe('dicom-index with a PostgreSQL index: runs stopped midway', function ()
   let data: string;
 
   before(async function () {
-    if (!fs.existsSync(CLI)) this.skip();
+    skipUnlessCliBuilt(this);
     skipUnlessPostgres(this);
     cluster = await startCluster();
     url = cluster.createDatabase('lab');

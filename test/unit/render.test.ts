@@ -11,8 +11,8 @@ import { PNG } from 'pngjs';
 import { decodeFrame, encodePng, renderFrame } from '../../src/core/pixels';
 import * as px from '../fixtures/pixelFiles';
 import { makeTempDir } from '../fixtures/tmp';
+import { CLI, skipUnlessCliBuilt } from '../fixtures/builtCli';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 /** PS3.3 C.11.2.1.2.1 LINEAR to 0..255, rounded. */
@@ -97,10 +97,7 @@ describe('dicom-index render', function () {
   this.timeout(60_000);
   let dir: string;
   before(function () {
-    if (!fs.existsSync(CLI)) {
-      console.log('    (skipped: dist/cli.js is not built; run `npm run build`)');
-      this.skip();
-    }
+    skipUnlessCliBuilt(this);
     dir = makeTempDir('dwi-render-cli-');
   });
 

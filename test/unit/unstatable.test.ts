@@ -15,7 +15,8 @@ import * as path from 'node:path';
 import { scanFolder } from '../../src/core/scan/scanner';
 import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
-import { CLI, cli, indexedFiles, until, WatchProcess } from './watchHarness';
+import { cli, indexedFiles, until, WatchProcess } from './watchHarness';
+import { skipUnlessCliBuilt } from '../fixtures/builtCli';
 
 /** A folder below the data folder named as LIDC-IDRI names them: after the PatientID. */
 const PID = 'PAT-DEEP-4242';
@@ -53,10 +54,7 @@ describe('a file that cannot be examined, and raw file-system errors', function 
   this.timeout(180_000);
   let tmp: string;
   before(function () {
-    if (!fs.existsSync(CLI)) {
-      console.log('    (skipped: dist/cli.js is not built; run `node scripts/build.mjs`)');
-      this.skip();
-    }
+    skipUnlessCliBuilt(this);
   });
   beforeEach(() => (tmp = makeTempDir('dwi-unstat-')));
   afterEach(() => {

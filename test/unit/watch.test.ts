@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fx from '../fixtures/dicomFiles';
 import { makeTempDir, removeTempDir } from '../fixtures/tmp';
-import { CLI, cli, httpGet, indexedFiles, sample, until, WatchProcess } from './watchHarness';
+import { cli, httpGet, indexedFiles, sample, until, WatchProcess } from './watchHarness';
+import { skipUnlessCliBuilt } from '../fixtures/builtCli';
 
 const NAME = 'Watchman^Wilhelmina';
 const PID = 'PAT-WATCH-7731';
@@ -35,10 +36,7 @@ describe('dicom-index watch', function () {
   this.timeout(180_000);
   let tmp: string;
   before(function () {
-    if (!fs.existsSync(CLI)) {
-      console.log('    (skipped: dist/cli.js is not built; run `node scripts/build.mjs`)');
-      this.skip();
-    }
+    skipUnlessCliBuilt(this);
   });
   beforeEach(() => (tmp = makeTempDir('dwi-watch-')));
   afterEach(() => tmp && removeTempDir(tmp));

@@ -5,10 +5,10 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as http from 'node:http';
-import * as path from 'node:path';
 import { IndexDatabase } from '../../src/core/db/database';
+import { CLI } from '../fixtures/builtCli';
 
-export const CLI = path.resolve(__dirname, '../../../dist/cli.js');
+export { CLI };
 
 export type LogLine = { time: string; level: string; event: string } & Record<string, unknown>;
 

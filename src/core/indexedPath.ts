@@ -8,6 +8,11 @@ import * as path from 'node:path';
 export function indexedFile(folder: string, rel: string): string | undefined {
   if (!rel || rel.startsWith('/') || path.isAbsolute(rel)) return undefined;
   const file = path.join(folder, ...rel.split('/'));
-  const back = path.relative(folder, file);
-  return !back || back.startsWith('..') || path.isAbsolute(back) ? undefined : file;
+  return isInside(folder, file) ? file : undefined;
+}
+
+/** `file` is below `dir` (not `dir` itself). */
+export function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel);
 }

@@ -29,7 +29,6 @@ export const PRESETS: Readonly<Record<PresetName, Window>> = {
   brain: { center: 40, width: 80 },
 };
 
-export type VoiFunctionName = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
 export type VoiFn = (x: number, center: number, width: number, ymin: number, ymax: number) => number;
 
 /** Modality LUT (C.11.1.1.2): output units = stored × RescaleSlope + RescaleIntercept. */

@@ -13,6 +13,7 @@
 import * as path from 'node:path';
 import { serialize } from 'node:v8';
 import { LRUCache } from 'lru-cache';
+import { median } from '../../src/core/checks/geometry';
 import { IndexDatabase } from '../../src/core/db/database';
 import { seriesSlices } from '../../src/core/queries/seriesSlices';
 import { sqliteStore } from '../../src/core/store/sqliteStore';
@@ -21,10 +22,6 @@ import { readSlice } from '../../src/extension/viewer/slicePixels';
 import { VIEWER_CACHE_BYTES } from '../../src/shared/viewerMessages';
 
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
-const median = (xs: number[]) => {
-  const a = [...xs].sort((x, y) => x - y);
-  return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-};
 
 async function largestSeries(root: string, db: string) {
   const idx = await IndexDatabase.open(db, { readOnly: true });

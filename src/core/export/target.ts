@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readFileHead } from '../fileHead';
+import { isInside } from '../indexedPath';
 import type { IndexDatabase } from '../db/database';
 import { IndexSource, localIndexOf, rootOf } from '../store/source';
 
@@ -69,11 +70,6 @@ function isIndexedFile(idx: IndexDatabase, root: string, file: string): boolean 
   const parts = rel.split(path.sep);
   const name = parts.pop()!;
   return idx.scalar('SELECT 1 FROM files f JOIN dirs d ON d.id = f.dir_id WHERE d.path = ? AND f.name = ?', [parts.join('/'), name]) !== undefined;
-}
-
-function isInside(dir: string, file: string): boolean {
-  const rel = path.relative(dir, file);
-  return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 function isDir(p: string): boolean {

@@ -22,5 +22,5 @@ export type { DecodedFrame, DecodeOptions, FileWindow } from './types';
 export { PixelError, DEFAULT_MAX_FRAME_BYTES } from './types';
 export type { RenderOptions, RenderedImage } from './render';
 export { decodeFrame, decodeFrameOf, frameCount } from './decode';
-export { renderFrame, renderWindow } from './render';
+export { colourTo8Bits, renderFrame, renderWindow } from './render';
 export { encodePng } from './png';

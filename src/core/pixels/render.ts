@@ -43,18 +43,23 @@ function storedRange(d: DecodedFrame['data']): [number, number] {
   return min > max ? [0, 0] : [min, max];
 }
 
+/** Colour samples as 8-bit display values: deeper colour scaled down by BitsStored − 8, clamped. */
+export function colourTo8Bits(data: DecodedFrame['data'], values: number, bitsStored: number): Uint8Array {
+  const k = 2 ** Math.max(0, bitsStored - 8);
+  const out = new Uint8Array(values);
+  for (let i = 0; i < values; i++) {
+    const v = data[i] / k;
+    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  return out;
+}
+
 export function renderFrame(frame: DecodedFrame, opts: RenderOptions = {}): RenderedImage {
   const { rows, columns } = frame;
   const n = rows * columns;
   let img: RenderedImage;
   if (frame.samplesPerPixel === 3) {
-    const shift = Math.max(0, frame.bitsStored - 8);
-    const out = new Uint8Array(n * 3);
-    for (let i = 0; i < out.length; i++) {
-      const v = frame.data[i] / 2 ** shift;
-      out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-    }
-    img = { width: columns, height: rows, channels: 3, data: out };
+    img = { width: columns, height: rows, channels: 3, data: colourTo8Bits(frame.data, n * 3, frame.bitsStored) };
   } else {
     // The stored range, scanned once: for the window when the file has none, and for the lookup table.
     let range: [number, number] | undefined;

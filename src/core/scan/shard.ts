@@ -47,5 +47,3 @@ export function shardFilter(shard: Shard | undefined): (relPath: string) => bool
     return mine;
   };
 }
-
-export const describeShard = (s: Shard): string => `${s.index}/${s.count}`;

@@ -27,8 +27,8 @@ export async function fileSource(file: string): Promise<SliceSource> {
     const tags = await readFileTags(file, { maxValueLength: 256, maxRows: 5000, maxDepth: 8 });
     rows = tags.rows;
     status = tags.status;
+    // A partial file keeps no notice: the image may still decode, and the reason shows if it does not.
     if (tags.status === 'not_dicom') notice = `This is not a DICOM file${tags.error ? ` (${tags.error})` : ''}.`;
-    else if (tags.error) notice = undefined; // partial: the image may still decode; the reason shows if not
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     notice = code === 'ENOENT' ? 'The file is not there.' : `The file cannot be read: ${(e as Error).message.split('\n')[0]}`;

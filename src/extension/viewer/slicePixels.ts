@@ -3,7 +3,7 @@
  * the protocol's SlicePixels, its stored values in an ArrayBuffer of their own (transferred to the
  * webview, not copied into JSON). A file that cannot be decoded gives the decoder's reason.
  */
-import { decodeFrame, PixelError, type DecodedFrame } from '../../core/pixels';
+import { colourTo8Bits, decodeFrame, PixelError, type DecodedFrame } from '../../core/pixels';
 import { MAX_SLICE_VALUES, type PixelType, type SlicePixels } from '../../shared/viewerMessages';
 
 export type SliceResult = { ok: true; pixels: SlicePixels } | { ok: false; reason: string };
@@ -29,16 +29,6 @@ export function failureReason(e: unknown): string {
   return `the image could not be decoded: ${m.split('\n')[0]}`;
 }
 
-function colourTo8Bits(data: DecodedFrame['data'], values: number, bitsStored: number): Uint8Array {
-  const k = 2 ** (bitsStored - 8);
-  const out = new Uint8Array(values);
-  for (let i = 0; i < values; i++) {
-    const v = data[i] / k;
-    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-  }
-  return out;
-}
-
 export async function readSlice(file: string, frame: number, index: number): Promise<SliceResult> {
   const t0 = performance.now();
   let f: DecodedFrame;
@@ -50,8 +40,8 @@ export async function readSlice(file: string, frame: number, index: number): Pro
   const values = f.rows * f.columns * f.samplesPerPixel;
   if (values > MAX_SLICE_VALUES) return { ok: false, reason: `the frame is ${f.columns}×${f.rows}: larger than the viewer shows` };
   if (f.data.length < values) return { ok: false, reason: `the decoder gave ${f.data.length} values for a ${f.columns}×${f.rows} frame` };
-  // Colour is drawn as it is stored, 8 bits a sample: deeper colour is scaled down here as the core's
-  // render scales it (by BitsStored − 8), not clipped in the webview.
+  // Colour is drawn as it is stored, 8 bits a sample: deeper colour is scaled down here by the core
+  // render's own rule (colourTo8Bits), not clipped in the webview.
   const samples = f.samplesPerPixel === 3 && f.bitsStored > 8 ? colourTo8Bits(f.data, values, f.bitsStored) : f.data;
   const bytes = values * samples.BYTES_PER_ELEMENT;
   // A buffer of its own, exactly the frame (the decoder's array may be a view into a larger one).

@@ -49,7 +49,22 @@ const num = (ds: DataSet, tag: string): number | null => {
 const splitNumbers = (s: unknown): number[] =>
   typeof s === 'string' && s !== '' ? s.split('\\').map((x) => (x.trim() === '' ? NaN : Number(x))) : typeof s === 'number' ? [s] : [];
 
+/**
+ * Each data set's attributes, read once: decoding the frames of one file one after another (pixel
+ * statistics, the viewer's slider over a multi-frame file's header) would otherwise extract every
+ * field, every frame's geometry included, again for each frame.
+ */
+const attrsOf = new WeakMap<DataSet, { transferSyntax: string; attrs: PixelAttrs }>();
+
 export function pixelAttrs(ds: DataSet, transferSyntax: string): PixelAttrs {
+  const hit = attrsOf.get(ds);
+  if (hit?.transferSyntax === transferSyntax) return hit.attrs;
+  const attrs = readPixelAttrs(ds, transferSyntax);
+  attrsOf.set(ds, { transferSyntax, attrs });
+  return attrs;
+}
+
+function readPixelAttrs(ds: DataSet, transferSyntax: string): PixelAttrs {
   const v = extractFields(ds, transferSyntax).values;
   const int = (x: unknown): number | null => (typeof x === 'number' && Number.isInteger(x) ? x : null);
   const rows = int(v.Rows);

@@ -87,8 +87,10 @@ export async function cmdWatch(args: string[]): Promise<number> {
         log('info', 'watch-started', { folder: root, store: target.store, database: target.display, mode: i.mode, pollIntervalS: i.pollIntervalMs / 1000, fileSystem: noEvents }, values.quiet ? null : watchingText(root, i.mode, i.pollIntervalMs, noEvents)),
       batch: (i) => log('info', 'batch-started', { paths: i.paths, full: i.full, reason: i.reason }, null),
       // A raw file-system error is told by its code: its message names a path, maybe below the folder.
-      unreachable: (e, i) =>
-        log('warn', 'store-unreachable', { message: errorText(e), retryInS: i.retryInMs / 1000, pending: i.pending, attempt: i.attempt }, `${new Date().toISOString()} the index could not be written (${errorText(e)}); trying again in ${i.retryInMs / 1000} s, ${i.pending} change${i.pending === 1 ? '' : 's'} kept`),
+      unreachable: (e, i) => {
+        const message = errorText(e);
+        log('warn', 'store-unreachable', { message, retryInS: i.retryInMs / 1000, pending: i.pending, attempt: i.attempt }, `${new Date().toISOString()} the index could not be written (${message}); trying again in ${i.retryInMs / 1000} s, ${i.pending} change${i.pending === 1 ? '' : 's'} kept`);
+      },
       recovered: (i) => log('info', 'store-back', { downMs: i.downMs, attempts: i.attempts }, `${new Date().toISOString()} the index is written again (after ${(i.downMs / 1000).toFixed(1)} s, ${i.attempts} failed attempt${i.attempts === 1 ? '' : 's'})`),
       pending: (n) => observing.metrics?.setWatchPending(n),
       folderScanFailed: (code) => log('warn', 'folder-scan-failed', { code }, `warning: a new folder could not be scanned (${code}); a full rescan will find its files`),

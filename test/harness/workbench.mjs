@@ -28,30 +28,43 @@ export async function runCommand(page, title, { timeout = DEFAULT_TIMEOUT } = {}
   await waitForWorkbench(page, { timeout });
   const input = page.locator(QUICK_INPUT_BOX).first();
   // F1 may be swallowed while the workbench is still starting, and the palette may close again before
-  // it is typed in (focus taken by something the workbench opens): retry until the title is in it.
+  // it is typed in, or after (focus taken by something the workbench opens, e.g. a walkthrough page):
+  // open it again until its rows are shown. A palette that stays open and lists nothing is an error.
   const deadline = Date.now() + timeout;
+  const rows = page.locator(QUICK_INPUT_ROWS);
+  const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }) }).first();
   for (;;) {
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 3000 });
       await input.fill(`>${title}`, { timeout: 3000 });
-      break;
     } catch (err) {
       if (Date.now() > deadline) throw new Error(`runCommand(${title}): the command palette did not open`, { cause: err });
+      continue;
     }
-  }
-  const rows = page.locator(QUICK_INPUT_ROWS);
-  const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }) }).first();
-  try {
-    await exact.waitFor({ state: 'visible', timeout });
-    await exact.click();
-  } catch {
+    // Wait for the exact row while the palette stays open (up to the deadline, as before), in steps so
+    // that a palette closed under us is seen and opened again.
+    let open = true;
+    while (open && Date.now() < deadline) {
+      try {
+        await exact.waitFor({ state: 'visible', timeout: Math.max(500, Math.min(3000, deadline - Date.now())) });
+        break;
+      } catch {
+        open = await input.isVisible();
+      }
+    }
+    if (await exact.isVisible()) {
+      await exact.click();
+      break;
+    }
+    if (!open && Date.now() < deadline) continue; // closed under us: open it again
     const first = rows.first();
-    if (!(await first.isVisible())) {
-      await page.keyboard.press('Escape');
+    if (!open || !(await first.isVisible())) {
+      if (open) await page.keyboard.press('Escape');
       throw new Error(`runCommand(${title}): no such command in the palette`);
     }
     await input.press('Enter');
+    break;
   }
   await paletteClosed(page, timeout);
 }

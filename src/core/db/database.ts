@@ -10,6 +10,7 @@ import { SCHEMA_SQL, SCHEMA_VERSION } from './schema';
 import { writeFileAtomic, writeFileAtomicAsync } from '../atomicFile';
 import { APPLICATION_ID, classifyDatabasePath, ensureDefaultFolder, ExistingKind } from './dbPath';
 import { DatabaseRefusedError } from './refused';
+import { collectBeforeCopy } from '../runtime';
 
 export { DatabaseRefusedError };
 
@@ -230,6 +231,7 @@ export class IndexDatabase {
   /** The database's bytes, once what is at the path is checked to be still ours. */
   private exportForSave(): Uint8Array {
     this.assertStillOurs(this.replacesLegacy);
+    collectBeforeCopy((this.scalar('PRAGMA page_count') as number) * (this.scalar('PRAGMA page_size') as number));
     const bytes = this.db.export();
     this.replacesLegacy = false;
     if (this.dataRoot !== undefined) ensureDefaultFolder(this.file, this.dataRoot, { gitignore: true });

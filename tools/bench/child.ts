@@ -95,15 +95,22 @@ async function main() {
     const firstUseStallMs = performance.now() - s0;
     const h = monitorEventLoopDelay({ resolution: 10 });
     // A stall is the time between two turns of a 5 ms timer; it is named by the phase before it and
-    // the phase after it.
+    // the phase after it, and says when this thread's own reload of its copy was under way in it
+    // (progress messages arriving while the copy's file is read set the phase back to the run's).
     let phase = 'start';
-    const gaps: { ms: number; phase: string }[] = [];
+    let reloadsUnderWay = 0;
+    let reloadSeen = false;
+    /** When the thread last said it saved (a stall's start is given from it). */
+    let lastSaved = Number.NaN;
+    const gaps: { ms: number; phase: string; afterSaveMs: number }[] = [];
     const logged: string[] = [];
     let last = performance.now();
     let lastPhase = phase;
     const tick = setInterval(() => {
       const now = performance.now();
-      if (now - last > 50) gaps.push({ ms: Math.round(now - last), phase: lastPhase === phase ? phase : `${lastPhase} → ${phase}` });
+      const during = reloadSeen || reloadsUnderWay > 0 ? ' (during a reload of the copy)' : '';
+      if (now - last > 50) gaps.push({ ms: Math.round(now - last), phase: (lastPhase === phase ? phase : `${lastPhase} → ${phase}`) + during, afterSaveMs: Math.round(last - lastSaved) });
+      reloadSeen = false;
       last = now;
       lastPhase = phase;
     }, 5);
@@ -111,10 +118,17 @@ async function main() {
     let reloads = 0;
     const readAgain = async () => {
       phase = 'reload';
-      copy?.close();
-      copy = await IndexDatabase.open(b, { dataRoot: a, readOnly: true });
-      await listPatients(copy);
-      reloads++;
+      reloadsUnderWay++;
+      reloadSeen = true;
+      try {
+        copy?.close();
+        copy = await IndexDatabase.open(b, { dataRoot: a, readOnly: true });
+        await listPatients(copy);
+        reloads++;
+      } finally {
+        reloadsUnderWay--;
+        reloadSeen = true;
+      }
     };
     let reloading = Promise.resolve();
     const r = await indexInThread(
@@ -125,7 +139,10 @@ async function main() {
           logged.push(m.replace(/\d+ candidate files/, 'N candidate files'));
         },
         onProgress: (p) => (phase = p.phase),
-        onSaved: () => (reloading = reloading.then(readAgain)),
+        onSaved: () => {
+          lastSaved = performance.now();
+          reloading = reloading.then(readAgain);
+        },
       },
     );
     await reloading;

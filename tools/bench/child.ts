@@ -98,18 +98,20 @@ async function main() {
     // the phase after it, and says when this thread's own reload of its copy was under way in it
     // (progress messages arriving while the copy's file is read set the phase back to the run's).
     let phase = 'start';
-    let reloadsUnderWay = 0;
+    /** A reload is under way (they run one after another); one began or ended since the last turn. */
+    let inReload = false;
     let reloadSeen = false;
     /** When the thread last said it saved (a stall's start is given from it). */
     let lastSaved = Number.NaN;
-    const gaps: { ms: number; phase: string; afterSaveMs: number }[] = [];
+    const gaps: { ms: number; phase: string; afterSaveMs: number | null }[] = [];
     const logged: string[] = [];
     let last = performance.now();
     let lastPhase = phase;
     const tick = setInterval(() => {
       const now = performance.now();
-      const during = reloadSeen || reloadsUnderWay > 0 ? ' (during a reload of the copy)' : '';
-      if (now - last > 50) gaps.push({ ms: Math.round(now - last), phase: (lastPhase === phase ? phase : `${lastPhase} → ${phase}`) + during, afterSaveMs: Math.round(last - lastSaved) });
+      const during = reloadSeen || inReload ? ' (during a reload of the copy)' : '';
+      if (now - last > 50)
+        gaps.push({ ms: Math.round(now - last), phase: (lastPhase === phase ? phase : `${lastPhase} → ${phase}`) + during, afterSaveMs: Number.isNaN(lastSaved) ? null : Math.round(last - lastSaved) });
       reloadSeen = false;
       last = now;
       lastPhase = phase;
@@ -118,7 +120,7 @@ async function main() {
     let reloads = 0;
     const readAgain = async () => {
       phase = 'reload';
-      reloadsUnderWay++;
+      inReload = true;
       reloadSeen = true;
       try {
         copy?.close();
@@ -126,7 +128,7 @@ async function main() {
         await listPatients(copy);
         reloads++;
       } finally {
-        reloadsUnderWay--;
+        inReload = false;
         reloadSeen = true;
       }
     };

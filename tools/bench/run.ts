@@ -217,7 +217,7 @@ async function main() {
     for (const jobs of ['1', '2']) {
       const h = child('host-index', lidc, path.join(work, 'host.sqlite'), jobs);
       const worst = (h.worst as unknown as { ms: number; phase: string; afterSaveMs: number | null }[])
-        .map((g) => `${g.ms} ms after ${g.phase}${g.afterSaveMs !== null && Number.isFinite(g.afterSaveMs) ? ` (${(g.afterSaveMs / 1000).toFixed(1)} s after a save)` : ''}`)
+        .map((g) => `${g.ms} ms after ${g.phase}${g.afterSaveMs !== null ? ` (${(g.afterSaveMs / 1000).toFixed(1)} s after a save)` : ''}`)
         .join(', ');
       line(`extension host, --jobs ${jobs}: longest stall`, `${h.maxStallMs.toFixed(0)} ms (p99 ${h.p99StallMs.toFixed(0)} ms; ${h.over100} over 100 ms; worst: ${worst || 'none over 50 ms'}; ${h.reloads} reloads; run ${(h.ms / 1000).toFixed(1)} s; target < 100)`);
       if (jobs === '1') line("extension host: sql.js's first use in the process", `${h.firstUseStallMs.toFixed(0)} ms stall, once, before the run (V8 finishing the WebAssembly's optimised tier)`);

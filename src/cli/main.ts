@@ -69,8 +69,9 @@ index    Index (incrementally) the .dcm files under <folder>, and extension-less
          (default: <folder>), so several machines or subfolders fill one index together.
          check and cohort take the same URL in place of <db>.
          --jobs N reads and parses headers on N reader threads while one thread writes the
-         index; 1: one thread; auto (default): one thread on fewer than 4 cores (measured: see
-         the README) or for fewer than 5,000 files, else cores − 2, at most 8.
+         index; 1: no reader thread; auto (default): on 2–3 cores one reader thread for runs of
+         10,000 files or more, on 4 or more cores cores − 2 (at most 8) for runs of 5,000 or
+         more, else none (measured: see the README).
          --shard K/N indexes only the series folders (a file's folder, relative to the dataset
          root) that a stable hash gives to shard K (0 ≤ K < N); its re-runs read and forget only
          in them. N runs fill one PostgreSQL index together, or N SQLite files to merge.

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { DEFAULT_LIMITS, ReadLimits } from './dicom/header/types';
 import { anonymise, IndexProgress, IndexResult } from './indexer';
 import { refreshChecks } from './queries/checks';
-import { newRecordReader, resolveJobs, type JobsSetting, type ThreadOptions } from './read/jobs';
+import { newRecordReader, readerThreads, type JobsSetting, type ThreadOptions } from './read/jobs';
 import { shardFilter, type Shard } from './scan/shard';
 import { shardRunEnded, shardRunStarted } from './store/shardRuns';
 import { mustRead, type FileRecord } from './records';
@@ -81,7 +81,7 @@ export async function indexIntoPostgres(folderIn: string, url: string, opts: PgI
     emit(opts.observer, { type: 'planned', store: 'postgresql', candidates: candidates.length, toRead: toRead.length, toForget: toForget.length, ms: Date.now() - t0 });
     await pgRemove(store, toForget);
 
-    const reader = newRecordReader({ root: folder, limits: opts.limits ?? DEFAULT_LIMITS, pixelStats: false, concurrency: 16, ioMode: 'adaptive' }, resolveJobs(opts.jobs, toRead.length), { log, ...opts.threads });
+    const reader = newRecordReader({ root: folder, limits: opts.limits ?? DEFAULT_LIMITS, pixelStats: false, concurrency: 16, ioMode: 'adaptive' }, readerThreads(opts.jobs, toRead.length), { log, ...opts.threads });
     const counts = { ok: 0, partial: 0, error: 0, not_dicom: 0 };
     let done = 0;
     // Reading the next batch while the server writes this one (one batch in flight: memory holds two).

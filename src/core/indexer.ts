@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_LIMITS, ReadLimits } from './dicom/header/types';
 import type { RecordReader } from './read/chunkReader';
-import { newRecordReader, resolveJobs, type JobsSetting, type ThreadOptions } from './read/jobs';
+import { newRecordReader, readerThreads, type JobsSetting, type ThreadOptions } from './read/jobs';
 import { assertOurs, IndexDatabase } from './db/database';
 import { defaultDbPath, ensureDefaultFolder, removeDefaultFolderIfUnused } from './db/dbPath';
 import { IndexWriter } from './db/writer';
@@ -169,13 +169,11 @@ interface Found {
 
 /**
  * Warm page cache: synchronous reads; cold: 16 reads in flight (the reader measures which as it
- * goes), on this thread or on `jobs` reader threads.
+ * goes), on this thread or on reader threads (readerThreads: `--jobs`, `auto`).
  */
 function newReader(root: string, opts: IndexOptions, files: number, log: (m: string) => void): RecordReader {
-  const jobs = resolveJobs(opts.jobs, files);
-  if (jobs > 1) log(`reading on ${jobs} reader threads`);
   const limits = opts.limits ?? DEFAULT_LIMITS;
-  return newRecordReader({ root, limits, pixelStats: opts.pixelStats === true, concurrency: Math.max(1, opts.concurrency ?? 16), ioMode: opts.ioMode ?? 'adaptive' }, jobs, { log, ...opts.threads });
+  return newRecordReader({ root, limits, pixelStats: opts.pixelStats === true, concurrency: Math.max(1, opts.concurrency ?? 16), ioMode: opts.ioMode ?? 'adaptive' }, readerThreads(opts.jobs, files), { log, ...opts.threads });
 }
 
 /** The scan of the root (not for `only` runs). */
@@ -389,6 +387,8 @@ async function readChanged(ctx: RunContext, plan: Plan): Promise<ReadOutcome> {
   const rest = plan.toRead.slice(preRead.length);
   const reader = ctx.reader(rest.length);
   await reader.readAll(rest, accept, { signal: opts.signal, afterChunk, chunkSize: FILES_PER_CHUNK });
+  // Reader threads end here, before the checks and the save: their heaps are not held beside the save's copy of the index.
+  await reader.close();
   commit();
   writer.invalidateStatements();
   await saving;

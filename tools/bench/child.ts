@@ -70,9 +70,9 @@ async function main() {
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const main1 = mainThreadCpuMs();
-    const threads = /reading on (\d+) reader threads/.exec(log.join('\n'));
+    const threads = /reading on (\d+) reader threads?/.exec(log.join('\n'));
     // The main thread's busy time (event-loop utilisation) and the whole process's CPU (reader threads, GC, compiler).
-    print({ ms, files: r.candidates, read: r.read, maxRssMb: rssMb(), dbBytes: fs.statSync(b).size, cpuMs: (cpu.user + cpu.system) / 1000, mainBusyMs: performance.eventLoopUtilization(elu0).active, mainCpuMs: main0 !== null && main1 !== null ? main1 - main0 : null, threads: threads ? Number(threads[1]) : 1 });
+    print({ ms, files: r.candidates, read: r.read, maxRssMb: rssMb(), dbBytes: fs.statSync(b).size, cpuMs: (cpu.user + cpu.system) / 1000, mainBusyMs: performance.eventLoopUtilization(elu0).active, mainCpuMs: main0 !== null && main1 !== null ? main1 - main0 : null, readerThreads: threads ? Number(threads[1]) : 0 });
   } else if (task === 'merge') {
     const t0 = performance.now();
     fs.rmSync(a, { force: true });

@@ -412,10 +412,17 @@ async function sectionJobs(ct: string, db: string): Promise<void> {
   // (reader threads, V8's collector and compiler), for an estimate on 8 and 32 cores.
   const small = path.join(work, `small-${REINDEX_FILES}`);
   const sdb = path.join(work, 'small-jobs.sqlite');
-  const cpu = { one: [] as Record<string, number>[], two: [] as Record<string, number>[] };
+  const cpu = { one: [] as Record<string, number>[], two: [] as Record<string, number>[], auto: [] as Record<string, number>[] };
   for (let r = 0; r < 3; r++) {
     cpu.one.push(child('index', small, sdb, '-', '1'));
     cpu.two.push(child('index', small, sdb, '-', '2'));
+    cpu.auto.push(child('index', small, sdb, '-', 'auto'));
+  }
+  {
+    // auto on this machine: one reader thread on 2–3 cores from 10,000 files (src/core/read/jobs.ts).
+    const autoMs = median(cpu.auto.map((x) => x.ms));
+    const oneMs = median(cpu.one.map((x) => x.ms));
+    line(`${REINDEX_FILES.toLocaleString('en-US')} small files, auto (${cpu.auto[0].readerThreads} reader thread${cpu.auto[0].readerThreads === 1 ? '' : 's'})`, `${rate(REINDEX_FILES, autoMs)} files/s, ${(oneMs / autoMs).toFixed(2)}× --jobs 1's speed (per-round: ${cpu.auto.map((x, i) => (cpu.one[i].ms / x.ms).toFixed(2)).join(', ')})`);
   }
   if (cpu.two.every((x) => typeof x.mainCpuMs === 'number')) {
     const perFile = (xs: Record<string, number>[], f: (x: Record<string, number>) => number) => median(xs.map((x) => (1000 * f(x)) / REINDEX_FILES));
@@ -432,7 +439,7 @@ async function sectionJobs(ct: string, db: string): Promise<void> {
       const est = 1e6 / Math.max(mainUs, readerUs / jobs);
       line(`estimate, ${c} cores (auto: ${jobs} threads)`, `~${Math.round(est).toLocaleString('en-US')} files/s warm (${((est * oneUs) / 1e6).toFixed(1)}× one thread's CPU-bound rate), bound by the ${mainUs >= readerUs / jobs ? 'main thread (the one writer)' : 'reader threads'}: an estimate from CPU per file, not measured`);
     }
-    out.perFile = { oneUs, mainUs, readerUs, oneRate, twoRate, runs: cpu };
+    out.perFile = { oneUs, mainUs, readerUs, oneRate, twoRate, autoRate: rate(REINDEX_FILES, median(cpu.auto.map((x) => x.ms))), runs: cpu };
   } else line('CPU per file', 'not measured (needs /proc: Linux)');
   out.loadAfter = load();
   results.jobs = out;

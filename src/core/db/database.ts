@@ -10,7 +10,7 @@ import { SCHEMA_SQL, SCHEMA_VERSION } from './schema';
 import { writeFileAtomic, writeFileAtomicAsync } from '../atomicFile';
 import { APPLICATION_ID, classifyDatabasePath, ensureDefaultFolder, ExistingKind } from './dbPath';
 import { DatabaseRefusedError } from './refused';
-import { collectBeforeCopy } from '../runtime';
+import { collectAfterGrowth, collectBeforeCopy } from '../runtime';
 
 export { DatabaseRefusedError };
 
@@ -128,8 +128,19 @@ export class IndexDatabase {
     this.dirty = true;
   }
 
+  /** After a writer's commit: the index has changed (a save is due), and may have grown (see collectAfterGrowth). */
+  committed(): void {
+    this.markDirty();
+    collectAfterGrowth(this.sizeBytes());
+  }
+
   markDirty(): void {
     this.dirty = true;
+  }
+
+  /** The database's size in bytes (its pages). */
+  private sizeBytes(): number {
+    return (this.scalar('PRAGMA page_count') as number) * (this.scalar('PRAGMA page_size') as number);
   }
 
   get isDirty(): boolean {
@@ -231,7 +242,7 @@ export class IndexDatabase {
   /** The database's bytes, once what is at the path is checked to be still ours. */
   private exportForSave(): Uint8Array {
     this.assertStillOurs(this.replacesLegacy);
-    collectBeforeCopy((this.scalar('PRAGMA page_count') as number) * (this.scalar('PRAGMA page_size') as number));
+    collectBeforeCopy(this.sizeBytes());
     const bytes = this.db.export();
     this.replacesLegacy = false;
     if (this.dataRoot !== undefined) ensureDefaultFolder(this.file, this.dataRoot, { gitignore: true });

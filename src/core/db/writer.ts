@@ -134,7 +134,7 @@ export class IndexWriter {
     }
     this.idx.db.run('COMMIT');
     this.inTx = false;
-    this.idx.markDirty();
+    this.idx.committed();
     if (this.mayOrphan) this.reloadCachesIfShrunk();
     this.mayOrphan = false;
   }

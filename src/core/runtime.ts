@@ -6,7 +6,7 @@
  *   re-compilation of hot functions (which would stall the main thread and compete for the cores).
  * - `--no-wasm-lazy-compilation`: the whole module is compiled up front on V8's background threads,
  *   while the indexer scans the folder, instead of function by function on the main thread.
- * - `--expose-gc`, for `collectBeforeCopy` below.
+ * - `--expose-gc`, for `collectBeforeCopy` and `collectAfterGrowth` below.
  * The measurements behind these are in the README's Performance section.
  * `DICOM_INDEX_V8_DEFAULTS=1` leaves V8's defaults, for measuring the difference.
  */
@@ -28,6 +28,10 @@ export function tuneProcessForIndexing(): void {
   collect = vm.runInNewContext('gc') as () => void;
 }
 
+/** The database's size at the last collection, and whether a copy of it was made since. */
+let collectedAt = 0;
+let copiedSince = false;
+
 /** Below this, the copies a collection would free are too small to be worth its time. */
 const COLLECT_ABOVE_BYTES = 32 * 2 ** 20;
 
@@ -40,14 +44,13 @@ const COLLECT_ABOVE_BYTES = 32 * 2 ** 20;
  * MB in 6 runs with, at 60–70 ms per save (README, Performance).
  */
 export function collectBeforeCopy(bytes: number): void {
-  if (collect && bytes >= COLLECT_ABOVE_BYTES) {
+  // Not twice in a row: a commit that crossed a growth step has just collected, and nothing large was left since.
+  if (collect && bytes >= COLLECT_ABOVE_BYTES && !(bytes === collectedAt && !copiedSince)) {
     collect();
     collectedAt = bytes;
   }
+  copiedSince = true;
 }
-
-/** The database's size at the last collection. */
-let collectedAt = 0;
 
 /** sql.js's in-memory file grows by an eighth at a time past 1 MB (a new buffer, the old one left to V8). */
 const GROWTH_STEP = 1.125;
@@ -63,5 +66,6 @@ export function collectAfterGrowth(bytes: number): void {
   if (collect && bytes >= COLLECT_ABOVE_BYTES && bytes >= collectedAt * GROWTH_STEP) {
     collect();
     collectedAt = bytes;
+    copiedSince = false;
   }
 }

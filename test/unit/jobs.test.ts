@@ -58,6 +58,27 @@ function snapshot(db: string, work: string): { stats: unknown; checks: unknown; 
   return { stats, checks: JSON.parse(c.out), csv: fs.readFileSync(csv, 'utf8') };
 }
 
+describe('--jobs auto: how many reader threads', () => {
+  it('auto: one reader thread on 2–3 cores from 10,000 files, cores − 2 (at most 8) on 4+ from 5,000, else none; --jobs 1 is none', () => {
+    const cases: [JobsSetting | undefined, number, number, number][] = [
+      // setting, files to read, cores → reader threads
+      ['auto', 3000, 2, 0],
+      ['auto', 9999, 2, 0],
+      ['auto', 10_000, 2, 1],
+      [undefined, 244_000, 2, 1],
+      ['auto', 244_000, 3, 1],
+      ['auto', 244_000, 1, 0],
+      ['auto', 4999, 8, 0],
+      ['auto', 5000, 8, 6],
+      ['auto', 1e6, 32, 8],
+      [1, 1e6, 32, 0],
+      [2, 10, 2, 2],
+      [64, 10, 2, 64],
+    ];
+    for (const [setting, files, cores, want] of cases) assert.equal(readerThreads(setting, files, cores), want, `${String(setting)}, ${files} files, ${cores} cores`);
+  });
+});
+
 describe('--jobs, --shard and merge', function () {
   this.timeout(600_000);
   let work: string;
@@ -111,25 +132,6 @@ describe('--jobs, --shard and merge', function () {
       assert.match(r.err, /--jobs|--shard|--dataset/);
     }
     assert.ok(!fs.existsSync(path.join(work, 'bad.sqlite')));
-  });
-
-  it('auto: one reader thread on 2–3 cores from 10,000 files, cores − 2 (at most 8) on 4+ from 5,000, else none; --jobs 1 is none', () => {
-    const cases: [JobsSetting | undefined, number, number, number][] = [
-      // setting, files to read, cores → reader threads
-      ['auto', 3000, 2, 0],
-      ['auto', 9999, 2, 0],
-      ['auto', 10_000, 2, 1],
-      [undefined, 244_000, 2, 1],
-      ['auto', 244_000, 3, 1],
-      ['auto', 244_000, 1, 0],
-      ['auto', 4999, 8, 0],
-      ['auto', 5000, 8, 6],
-      ['auto', 1e6, 32, 8],
-      [1, 1e6, 32, 0],
-      [2, 10, 2, 2],
-      [64, 10, 2, 64],
-    ];
-    for (const [setting, files, cores, want] of cases) assert.equal(readerThreads(setting, files, cores), want, `${String(setting)}, ${files} files, ${cores} cores`);
   });
 
   it('a file that makes a reader thread hang is reported, the thread replaced, the rest indexed', async () => {

@@ -19,7 +19,8 @@
  * 6. Every core (issue 15): --jobs 1, 2 and auto, warm and cold, interleaved with the read floor, dcmdump,
  *    and the original scripts' approach (Debian python3-pydicom: whole file + numpy mean to CSV and
  *    SQLite, single process and multiprocessing on every core; header only), PY_ROUNDS of them; 3
- *    shards at once plus their merge; an estimate for 8 and 32 cores from the per-file costs.
+ *    shards at once plus their merge; --jobs 1, 2 and auto on the 20,000 small files of section 2 (auto:
+ *    one reader thread on 2–3 cores), and an estimate for 8 and 32 cores from their per-file costs.
  * Targets (README, issue 15): warm >= 1.5x dcmdump, >= 10x pydicom whole file + mean and >= 5x the same
  * with multiprocessing (section 6 measures pydicom in the same run); cold within 1.3x of
  * the read floor; no-change re-index of 20,000 files < 1 s; at 244,000: peak < 400 MB, database

@@ -40,7 +40,7 @@ export interface WorkerReaderOptions {
 /**
  * Each thread's young generation (MB): a thread's garbage is short-lived (one batch's buffers and
  * records). At V8's default, one reader thread beside the writer held 30–40 MB more at 244,000 files
- * (median RSS 261–265 MB against 222–233 without a thread) and peaked at 372–448 MB; at 4 MB: 229–234
+ * (median RSS 261–265 MB against 222–233 without a thread) and peaked at 372–448 MB; at 4 MB: 228–235
  * MB and 356–363 MB in 11 of 13 runs, for about 7% more reading time (README, Every core).
  */
 const YOUNG_GENERATION_MB = 4;

@@ -54,8 +54,15 @@ export async function runCommand(page, title, { timeout = DEFAULT_TIMEOUT } = {}
       }
     }
     if (await exact.isVisible()) {
-      await exact.click();
-      break;
+      // The palette may close between that look and the click (focus taken): open it again then,
+      // rather than wait for a row that is gone (a click that timed out did not run the command).
+      try {
+        await exact.click({ timeout: 3000 });
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`runCommand(${title}): the command's row could not be clicked`, { cause: err });
+        continue;
+      }
     }
     if (!open && Date.now() < deadline) continue; // closed under us: open it again
     const first = rows.first();

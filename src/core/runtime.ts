@@ -36,16 +36,18 @@ let copiedSince = false;
 const COLLECT_ABOVE_BYTES = 32 * 2 ** 20;
 
 /**
- * Called before a copy of `bytes` bytes is made (a save's export of the whole database): in a tuned
+ * Called before a copy of `size()` bytes is made (a save's export of the whole database): in a tuned
  * process, a full collection first, when the copy is large. Each save leaves a copy of the database
  * behind it, and sql.js's in-memory file leaves its old storage each time it grows; V8 frees such
  * buffers only at a full collection, which may not come before the next copy is made. At 244,000
  * files (an 89 MB index) that was 2–3 copies at once: peak RSS 379–457 MB in 7 runs without, 359–382
  * MB in 6 runs with, at 60–70 ms per save (README, Performance).
  */
-export function collectBeforeCopy(bytes: number): void {
+export function collectBeforeCopy(size: () => number): void {
+  if (!collect) return;
+  const bytes = size();
   // Not twice in a row: a commit that crossed a growth step has just collected, and nothing large was left since.
-  if (collect && bytes >= COLLECT_ABOVE_BYTES && !(bytes === collectedAt && !copiedSince)) {
+  if (bytes >= COLLECT_ABOVE_BYTES && !(bytes === collectedAt && !copiedSince)) {
     collect();
     collectedAt = bytes;
   }
@@ -56,14 +58,17 @@ export function collectBeforeCopy(bytes: number): void {
 const GROWTH_STEP = 1.125;
 
 /**
- * Called after each commit with the database's size: in a tuned process, a full collection each
+ * Called after each commit with the database's size (read only in a tuned process, the only kind
+ * that collects; the extension host's commits pay nothing): there, a full collection each
  * time the database has grown by about one of sql.js's growth steps since the last one, once it is
  * large. Each growth leaves the file's old storage behind; a run whose main thread makes little
  * other garbage (the writer beside reader threads) may not collect it before the next growth or
  * save: 1 run in 13 peaked at 415 MB at 244,000 files without this (README, Every core).
  */
-export function collectAfterGrowth(bytes: number): void {
-  if (collect && bytes >= COLLECT_ABOVE_BYTES && bytes >= collectedAt * GROWTH_STEP) {
+export function collectAfterGrowth(size: () => number): void {
+  if (!collect) return;
+  const bytes = size();
+  if (bytes >= COLLECT_ABOVE_BYTES && bytes >= collectedAt * GROWTH_STEP) {
     collect();
     collectedAt = bytes;
     copiedSince = false;

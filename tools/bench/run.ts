@@ -33,6 +33,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateLidcSample } from '../sample/lidcSample';
+import { autoThreads } from '../../src/core/read/jobs';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -419,28 +420,27 @@ async function sectionJobs(ct: string, db: string): Promise<void> {
     cpu.two.push(child('index', small, sdb, '-', '2'));
     cpu.auto.push(child('index', small, sdb, '-', 'auto'));
   }
-  {
-    // auto on this machine: one reader thread on 2–3 cores from 10,000 files (src/core/read/jobs.ts).
-    const autoMs = median(cpu.auto.map((x) => x.ms));
-    const oneMs = median(cpu.one.map((x) => x.ms));
-    line(`${REINDEX_FILES.toLocaleString('en-US')} small files, auto (${cpu.auto[0].readerThreads} reader thread${cpu.auto[0].readerThreads === 1 ? '' : 's'})`, `${rate(REINDEX_FILES, autoMs)} files/s, ${(oneMs / autoMs).toFixed(2)}× --jobs 1's speed (per-round: ${cpu.auto.map((x, i) => (cpu.one[i].ms / x.ms).toFixed(2)).join(', ')})`);
-  }
+  // auto on this machine: one reader thread on 2–3 cores from 10,000 files (src/core/read/jobs.ts).
+  const autoMs = median(cpu.auto.map((x) => x.ms));
+  const oneMs = median(cpu.one.map((x) => x.ms));
+  line(`${REINDEX_FILES.toLocaleString('en-US')} small files, auto (${cpu.auto[0].readerThreads} reader thread${cpu.auto[0].readerThreads === 1 ? '' : 's'})`, `${rate(REINDEX_FILES, autoMs)} files/s, ${(oneMs / autoMs).toFixed(2)}× --jobs 1's speed (per-round: ${cpu.auto.map((x, i) => (cpu.one[i].ms / x.ms).toFixed(2)).join(', ')})`);
   if (cpu.two.every((x) => typeof x.mainCpuMs === 'number')) {
     const perFile = (xs: Record<string, number>[], f: (x: Record<string, number>) => number) => median(xs.map((x) => (1000 * f(x)) / REINDEX_FILES));
     const oneUs = perFile(cpu.one, (x) => x.cpuMs);
     const mainUs = perFile(cpu.two, (x) => x.mainCpuMs);
     const readerUs = perFile(cpu.two, (x) => x.cpuMs - x.mainCpuMs);
-    const oneRate = rate(REINDEX_FILES, median(cpu.one.map((x) => x.ms)));
+    const oneRate = rate(REINDEX_FILES, oneMs);
     const twoRate = rate(REINDEX_FILES, median(cpu.two.map((x) => x.ms)));
     line(`${REINDEX_FILES.toLocaleString('en-US')} small files, --jobs 1 / --jobs 2`, `${oneRate} / ${twoRate} files/s (medians of 3, interleaved)`);
     line('CPU per file, --jobs 1', `${oneUs.toFixed(0)} µs (all threads)`);
     line('CPU per file, --jobs 2', `main thread ${mainUs.toFixed(0)} µs (write, receive), other threads ${readerUs.toFixed(0)} µs (read, parse, extract; GC, compiler)`);
     for (const c of [8, 32]) {
-      const jobs = Math.min(8, c - 2);
+      // auto's choice for a big run on c cores.
+      const jobs = autoThreads(Number.MAX_SAFE_INTEGER, c);
       const est = 1e6 / Math.max(mainUs, readerUs / jobs);
       line(`estimate, ${c} cores (auto: ${jobs} threads)`, `~${Math.round(est).toLocaleString('en-US')} files/s warm (${((est * oneUs) / 1e6).toFixed(1)}× one thread's CPU-bound rate), bound by the ${mainUs >= readerUs / jobs ? 'main thread (the one writer)' : 'reader threads'}: an estimate from CPU per file, not measured`);
     }
-    out.perFile = { oneUs, mainUs, readerUs, oneRate, twoRate, autoRate: rate(REINDEX_FILES, median(cpu.auto.map((x) => x.ms))), runs: cpu };
+    out.perFile = { oneUs, mainUs, readerUs, oneRate, twoRate, autoRate: rate(REINDEX_FILES, autoMs), runs: cpu };
   } else line('CPU per file', 'not measured (needs /proc: Linux)');
   out.loadAfter = load();
   results.jobs = out;

@@ -131,7 +131,7 @@ export class IndexDatabase {
   /** After a writer's commit: the index has changed (a save is due), and may have grown (see collectAfterGrowth). */
   committed(): void {
     this.markDirty();
-    collectAfterGrowth(this.sizeBytes());
+    collectAfterGrowth(() => this.sizeBytes());
   }
 
   markDirty(): void {
@@ -140,7 +140,7 @@ export class IndexDatabase {
 
   /** The database's size in bytes (its pages). */
   private sizeBytes(): number {
-    return (this.scalar('PRAGMA page_count') as number) * (this.scalar('PRAGMA page_size') as number);
+    return this.scalar('SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()') as number;
   }
 
   get isDirty(): boolean {
@@ -242,7 +242,7 @@ export class IndexDatabase {
   /** The database's bytes, once what is at the path is checked to be still ours. */
   private exportForSave(): Uint8Array {
     this.assertStillOurs(this.replacesLegacy);
-    collectBeforeCopy(this.sizeBytes());
+    collectBeforeCopy(() => this.sizeBytes());
     const bytes = this.db.export();
     this.replacesLegacy = false;
     if (this.dataRoot !== undefined) ensureDefaultFolder(this.file, this.dataRoot, { gitignore: true });
